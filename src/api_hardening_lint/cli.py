@@ -1,0 +1,272 @@
+"""The ``api-hardening-lint`` command."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from api_hardening_lint import __version__, output
+from api_hardening_lint.config import (
+    Config,
+    ConfigError,
+    find_pyproject,
+    load_config,
+    parse_codes,
+)
+from api_hardening_lint.engine import severity_counts
+from api_hardening_lint.registry import catalogue, catalogue_dir
+from api_hardening_lint.rule import Level
+from api_hardening_lint.runner import RunResult, discover, run
+
+logger = logging.getLogger(__name__)
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+# Below this many files a progress bar only flickers.
+_PROGRESS_MIN_FILES = 200
+_LEVELS = click.Choice(["low", "medium", "high"], case_sensitive=False)
+
+
+def _configure_logging(verbose: int, quiet: bool) -> None:
+    if quiet:
+        level = logging.ERROR
+    elif verbose >= 2:
+        level = logging.DEBUG
+    elif verbose == 1:
+        level = logging.INFO
+    else:
+        level = logging.WARNING
+    logging.basicConfig(
+        level=level, format="%(levelname)s: %(message)s", stream=sys.stderr, force=True
+    )
+
+
+def _split_codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(code.strip().upper() for code in value.split(",") if code.strip())
+
+
+def _load(config_path: str | None, paths: tuple[str, ...]) -> Config:
+    if config_path is not None:
+        return load_config(Path(config_path))
+
+    start = Path(paths[0]) if paths else Path.cwd()
+    found = find_pyproject(start if start.exists() else Path.cwd())
+    if found is None:
+        return load_config(None, Path.cwd())
+    return load_config(found)
+
+
+def _override(config: Config, **changes: object) -> Config:
+    values = {key: value for key, value in changes.items() if value is not None}
+    if not values:
+        return config
+
+    for key in ("select", "ignore"):
+        if key in values:
+            try:
+                parse_codes(f"--{key}", list(values[key]), "command line")
+            except ConfigError as exc:
+                raise click.UsageError(str(exc)) from None
+    return dataclasses.replace(config, **values)
+
+
+def _use_colour(option: bool | None) -> bool | None:
+    if option is not None:
+        return option
+    if os.environ.get("NO_COLOR"):
+        return False
+    return None  # click decides: colour only on a terminal
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="api-hardening-lint")
+def main() -> None:
+    """Find security weaknesses in Flask, FastAPI and Django APIs."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(output.FORMATS),
+    default="text",
+    show_default=True,
+    help="How to print findings.",
+)
+@click.option("--select", help="Comma-separated rule codes or prefixes to run.")
+@click.option("--ignore", help="Comma-separated rule codes or prefixes to skip.")
+@click.option("--min-severity", type=_LEVELS, help="Drop findings below this severity.")
+@click.option("--min-confidence", type=_LEVELS, help="Drop findings below this confidence.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="pyproject.toml to read instead of the nearest one.",
+)
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores]."
+)
+@click.option("--no-cache", is_flag=True, help="Analyze every file, even unchanged ones.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--color/--no-color", "colour", default=None, help="Force colour on or off.")
+@click.option("-v", "--verbose", count=True, help="Say more on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+def check(
+    paths: tuple[str, ...],
+    output_format: str,
+    select: str | None,
+    ignore: str | None,
+    min_severity: str | None,
+    min_confidence: str | None,
+    config_path: str | None,
+    jobs: int | None,
+    no_cache: bool,
+    exit_zero: bool,
+    colour: bool | None,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Check PATHS (default: the current folder) for weaknesses."""
+    _configure_logging(verbose, quiet)
+    try:
+        config = _load(config_path, paths)
+    except ConfigError as exc:
+        click.echo(f"api-hardening-lint: configuration error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+    config = _override(
+        config,
+        select=_split_codes(select),
+        ignore=_split_codes(ignore),
+        min_severity=Level.parse(min_severity) if min_severity else None,
+        min_confidence=Level.parse(min_confidence) if min_confidence else None,
+    )
+    logger.debug("configuration: %s", config)
+
+    try:
+        files = list(discover(list(paths) or ["."], config))
+    except FileNotFoundError as exc:
+        click.echo(f"api-hardening-lint: no such file or folder: {exc.args[0]}", err=True)
+        sys.exit(EXIT_ERROR)
+
+    started = time.perf_counter()
+    result = _run_with_progress(files, config, jobs, not no_cache, quiet)
+    elapsed = time.perf_counter() - started
+    logger.info(
+        "%d files, %d lines, %d parsed, %d from cache in %.2f s",
+        result.files,
+        result.lines,
+        result.parsed,
+        result.cached,
+        elapsed,
+    )
+
+    _print(result, output_format, _use_colour(colour), quiet)
+    if result.findings and not exit_zero:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _run_with_progress(
+    files: list, config: Config, jobs: int | None, use_cache: bool, quiet: bool
+) -> RunResult:
+    show = not quiet and len(files) >= _PROGRESS_MIN_FILES and sys.stderr.isatty()
+    if not show:
+        return run(files, config, jobs=jobs, use_cache=use_cache)
+
+    with click.progressbar(length=len(files), label="Checking", file=sys.stderr) as bar:
+        return run(files, config, jobs=jobs, use_cache=use_cache, progress=bar.update)
+
+
+def _summary(result: RunResult) -> dict:
+    counts = severity_counts(result.findings)
+    return {
+        "files": result.files,
+        "findings": len(result.findings),
+        **{level.label: count for level, count in counts.items()},
+    }
+
+
+def _summary_line(result: RunResult) -> str:
+    files = f"{result.files} file{'s' if result.files != 1 else ''} checked"
+    if not result.findings:
+        return f"No findings; {files}."
+
+    counts = severity_counts(result.findings)
+    parts = ", ".join(f"{n} {level.label}" for level, n in counts.items() if n)
+    total = len(result.findings)
+    return f"Found {total} finding{'s' if total != 1 else ''} ({parts}); {files}."
+
+
+def _print(result: RunResult, output_format: str, colour: bool | None, quiet: bool) -> None:
+    findings = result.findings
+    if output_format in ("text", "concise"):
+        use_colour = bool(colour) if colour is not None else sys.stdout.isatty()
+        for line in output.render_text(
+            findings, colour=use_colour, concise=output_format == "concise"
+        ):
+            click.echo(line, color=colour)
+        if not quiet:
+            click.echo(_summary_line(result))
+        return
+
+    if output_format == "json":
+        click.echo(output.render_json(findings, _summary(result)))
+    elif output_format == "sarif":
+        click.echo(output.render_sarif(findings))
+    elif output_format == "github":
+        for line in output.render_github(findings):
+            click.echo(line)
+    if not quiet:
+        click.echo(_summary_line(result), err=True)
+
+
+@main.command("rules")
+def list_rules() -> None:
+    """List every rule with its severity, confidence and autofix."""
+    entries = list(catalogue().values())
+    width = max(len(entry.name) for entry in entries)
+    click.echo(f"{'code':<7} {'name':<{width}} {'severity':<8} {'confidence':<10} autofix")
+    for entry in entries:
+        click.echo(
+            f"{entry.id:<7} {entry.name:<{width}} {entry.severity.label:<8} "
+            f"{entry.confidence.label:<10} {entry.autofix}"
+        )
+
+
+def docs_dir() -> Path:
+    """Return the folder of rule pages, installed or in a checkout."""
+    installed = catalogue_dir().parent / "_docs"
+    if installed.is_dir():
+        return installed
+    return catalogue_dir().parent / "docs" / "rules"
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Print the documentation page of rule CODE."""
+    code = code.strip().upper()
+    entries = catalogue()
+    if code not in entries:
+        by_name = {entry.name: entry.id for entry in entries.values()}
+        if code.lower() not in by_name:
+            click.echo(f"api-hardening-lint: no rule {code}; see 'api-hardening-lint rules'", err=True)
+            sys.exit(EXIT_ERROR)
+        code = by_name[code.lower()]
+
+    page = docs_dir() / f"{code}.md"
+    try:
+        click.echo(page.read_text(encoding="utf-8"), nl=False)
+    except OSError:
+        entry = entries[code]
+        click.echo(f"# {entry.id} {entry.name}\n\n{entry.summary}.\n\nWhy: {entry.rationale}.\n\nFix: {entry.fix}.")

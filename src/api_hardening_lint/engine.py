@@ -1,0 +1,284 @@
+"""Analyze files: triggers, one parse, one traversal for all rules, positions last."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from api_hardening_lint import noqa
+from api_hardening_lint.config import Config
+from api_hardening_lint.context import Bindings, FileContext, collect_module_bindings
+from api_hardening_lint.registry import catalogue, rule_classes
+from api_hardening_lint.rule import Finding, Level, PendingReport, Related, Rule
+from api_hardening_lint.walker import Handler, node_types_by_name, walk
+
+logger = logging.getLogger(__name__)
+
+PARSE_ERROR = "AHL001"
+UNREADABLE = "AHL002"
+NOT_TEXT = "AHL003"
+TOO_LARGE = "AHL004"
+RULE_CRASHED = "AHL005"
+
+# Deep expressions make libcst's code generator recurse once per level.
+_DEEP_RECURSION_LIMIT = 20_000
+_NODE_TYPES = node_types_by_name()
+_HANDLER_NAMES: dict[type, list[tuple[str, type, bool]]] = {}
+
+
+@dataclass
+class FileReport:
+    """What analyzing one file produced."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    lines: int = 0
+    parsed: bool = False
+
+
+def diagnostic(path: str, rule_id: str, detail: str, line: int = 1, column: int = 0) -> Finding:
+    """Build a finding for a file the tool could not fully analyze."""
+    entry = catalogue()[rule_id]
+    return Finding(
+        path=path,
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=column,
+        rule_id=rule_id,
+        rule_name=entry.name,
+        message=f"{entry.summary}: {detail}",
+        severity=entry.severity,
+        confidence=entry.confidence,
+    )
+
+
+def enabled_rules(config: Config) -> list[type[Rule]]:
+    """Return the rule classes the configuration selects."""
+    return [cls for cls in rule_classes() if config.is_enabled(cls.id)]
+
+
+def analyze_source(
+    path: str,
+    source: bytes,
+    config: Config,
+    rules: list[type[Rule]] | None = None,
+    *,
+    apply_noqa: bool = True,
+) -> FileReport:
+    """Analyze one file's bytes and return its findings, sorted.
+
+    ``path`` is used for reporting and for path-based facts (test files,
+    settings modules); the file is never read again from disk.
+    """
+    report = FileReport(path=path, lines=source.count(b"\n"))
+    if noqa.has_skip_file(source):
+        logger.info("skipped %s: it has a skip-file comment", path)
+        return report
+
+    if len(source) > config.max_file_size_kb * 1024:
+        size = f"{len(source) / (1024 * 1024):.1f} MiB"
+        detail = (
+            f"{size} is over the {config.max_file_size_kb} KiB limit; raise"
+            " max-file-size-kb to analyze it"
+        )
+        report.findings.append(diagnostic(path, TOO_LARGE, detail))
+        return _filter(report, config, source, apply_noqa)
+
+    if b"\0" in source:
+        line = source[: source.index(b"\0")].count(b"\n") + 1
+        detail = f"it contains a NUL byte at line {line}, so it is probably not Python source"
+        report.findings.append(diagnostic(path, NOT_TEXT, detail, line))
+        return _filter(report, config, source, apply_noqa)
+
+    if rules is None:
+        rules = enabled_rules(config)
+    active = [cls for cls in rules if _triggered(cls, source)]
+    if not active:
+        return report
+
+    module = _parse(path, source, report)
+    if module is None:
+        return _filter(report, config, source, apply_noqa)
+
+    report.parsed = True
+    bindings = Bindings()
+    collect_module_bindings(module, bindings)
+    context = FileContext(
+        path=path,
+        source=source,
+        module=module,
+        bindings=bindings,
+        options=config.rule_options(),
+    )
+    instances = [cls(context) for cls in active]
+    crashed: dict[str, BaseException] = {}
+    _run_rules(module, context, instances, crashed)
+
+    pending = [(rule, item) for rule in instances for item in rule.reports]
+    if pending:
+        report.findings.extend(_resolve(path, module, pending))
+
+    for rule_id, exc in crashed.items():
+        detail = (
+            f"rule {rule_id} failed on this file ({type(exc).__name__}: {exc}), so"
+            " its findings here may be missing; the other rules' findings are kept"
+        )
+        report.findings.append(diagnostic(path, RULE_CRASHED, detail))
+
+    return _filter(report, config, source, apply_noqa)
+
+
+def _triggered(cls: type[Rule], source: bytes) -> bool:
+    return not cls.triggers or any(trigger in source for trigger in cls.triggers)
+
+
+def _parse(path: str, source: bytes, report: FileReport) -> cst.Module | None:
+    try:
+        return cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        message = exc.message.strip().splitlines()[0] if exc.message else "invalid syntax"
+        detail = f"{message} (line {exc.raw_line}, column {exc.raw_column + 1})"
+        report.findings.append(
+            diagnostic(path, PARSE_ERROR, detail, exc.raw_line, exc.raw_column)
+        )
+    except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
+        detail = f"its bytes cannot be decoded as declared ({exc})"
+        report.findings.append(diagnostic(path, NOT_TEXT, detail))
+    except RecursionError:
+        detail = "it is nested too deeply for the parser"
+        report.findings.append(diagnostic(path, PARSE_ERROR, detail))
+    return None
+
+
+def _handler_names(cls: type[Rule]) -> list[tuple[str, type, bool]]:
+    names = _HANDLER_NAMES.get(cls)
+    if names is None:
+        names = []
+        for attr in dir(cls):
+            prefix, _, node_name = attr.partition("_")
+            if prefix in ("visit", "leave") and node_name in _NODE_TYPES:
+                names.append((attr, _NODE_TYPES[node_name], prefix == "leave"))
+        _HANDLER_NAMES[cls] = names
+    return names
+
+
+def _run_rules(
+    module: cst.Module,
+    context: FileContext,
+    instances: list[Rule],
+    crashed: dict[str, BaseException],
+) -> None:
+    bindings = context.bindings
+
+    def track_assign(node: cst.Assign) -> None:
+        bindings.add_assignment([t.target for t in node.targets], node.value)
+
+    def track_ann_assign(node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            bindings.add_assignment([node.target], node.value)
+
+    # Imports and assignments inside functions bind names too; these run
+    # before any rule sees the node.
+    on_visit: dict[type, list[Handler]] = {
+        cst.Import: [bindings.add_import],
+        cst.ImportFrom: [bindings.add_import],
+        cst.Assign: [track_assign],
+        cst.AnnAssign: [track_ann_assign],
+    }
+    on_leave: dict[type, list[Handler]] = {}
+    for rule in instances:
+        for attr, node_type, leaving in _handler_names(type(rule)):
+            table = on_leave if leaving else on_visit
+            table.setdefault(node_type, []).append(getattr(rule, attr))
+
+    def on_error(handler: Handler, exc: BaseException) -> None:
+        owner = getattr(handler, "__self__", None)
+        if not isinstance(owner, Rule):
+            raise exc
+
+        logger.debug("rule %s raised on %s", owner.id, context.path, exc_info=exc)
+        crashed.setdefault(owner.id, exc)
+        for table in (on_visit, on_leave):
+            for handlers in table.values():
+                handlers[:] = [h for h in handlers if getattr(h, "__self__", None) is not owner]
+
+    walk(module, on_visit, on_leave, context.ancestors, on_error)
+
+
+def _resolve(
+    path: str, module: cst.Module, pending: list[tuple[Rule, PendingReport]]
+) -> list[Finding]:
+    started = time.perf_counter()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _DEEP_RECURSION_LIMIT))
+    try:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(
+            PositionProvider
+        )
+    finally:
+        sys.setrecursionlimit(limit)
+
+    findings = []
+    for rule, item in pending:
+        where = positions[item.node]
+        related = tuple(
+            Related(positions[node].start.line, positions[node].start.column, text)
+            for node, text in item.related
+        )
+        findings.append(
+            Finding(
+                path=path,
+                line=where.start.line,
+                column=where.start.column,
+                end_line=where.end.line,
+                end_column=where.end.column,
+                rule_id=rule.id,
+                rule_name=rule.name,
+                message=item.message,
+                severity=item.severity,
+                confidence=item.confidence,
+                related=related,
+            )
+        )
+    logger.debug("positions for %s in %.1f ms", path, (time.perf_counter() - started) * 1e3)
+    return findings
+
+
+def _filter(report: FileReport, config: Config, source: bytes, apply_noqa: bool) -> FileReport:
+    lines: list[str] | None = None
+    relpath = config.relative(report.path) if config.per_file_ignores else ""
+    kept = []
+    for finding in report.findings:
+        if relpath and config.ignored_in(finding.rule_id, relpath):
+            continue
+
+        if not finding.rule_id.startswith("AHL0") and (
+            finding.severity < config.min_severity
+            or finding.confidence < config.min_confidence
+        ):
+            continue
+
+        if apply_noqa:
+            if lines is None:
+                lines = source.decode("utf-8", "replace").splitlines()
+            index = finding.line - 1
+            if 0 <= index < len(lines) and noqa.is_suppressed(finding.rule_id, lines[index]):
+                continue
+
+        kept.append(finding)
+    report.findings = sorted(kept, key=lambda f: f.sort_key)
+    return report
+
+
+def severity_counts(findings: list[Finding]) -> dict[Level, int]:
+    """Count findings per severity, highest first."""
+    counts = {level: 0 for level in sorted(Level, reverse=True)}
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts

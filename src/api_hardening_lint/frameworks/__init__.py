@@ -1,0 +1,1 @@
+"""What Flask, FastAPI/Starlette and Django apps, routes and auth look like."""

@@ -1,0 +1,188 @@
+"""Render findings as text, JSON, SARIF 2.1.0 or GitHub workflow annotations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import click
+
+from api_hardening_lint import __version__
+from api_hardening_lint.registry import Entry, catalogue
+from api_hardening_lint.rule import Finding, Level
+
+FORMATS = ("text", "concise", "json", "sarif", "github")
+INFORMATION_URI = "https://pypi.org/project/api-hardening-lint/"
+_SEVERITY_COLOURS = {Level.HIGH: "red", Level.MEDIUM: "yellow", Level.LOW: "cyan"}
+_SARIF_LEVELS = {Level.HIGH: "error", Level.MEDIUM: "warning", Level.LOW: "note"}
+# GitHub code scanning reads this 0-10 score to rank security findings.
+_SECURITY_SEVERITY = {Level.HIGH: "8.0", Level.MEDIUM: "5.5", Level.LOW: "3.0"}
+_PRECISION = {Level.HIGH: "high", Level.MEDIUM: "medium", Level.LOW: "low"}
+_GITHUB_LEVELS = {Level.HIGH: "error", Level.MEDIUM: "warning", Level.LOW: "notice"}
+_AUTOFIX_TEXT = {"none": "no autofix", "safe": "autofix", "unsafe": "unsafe autofix"}
+
+
+def _first_line(finding: Finding, colour: bool) -> str:
+    severity = f"[{finding.severity.label}]"
+    confidence = ""
+    if finding.confidence < Level.HIGH:
+        confidence = f" ({finding.confidence.label} confidence)"
+    location = f"{finding.path}:{finding.line}:{finding.column + 1}:"
+    code = finding.rule_id
+    if colour:
+        location = click.style(location, bold=True)
+        code = click.style(code, fg=_SEVERITY_COLOURS[finding.severity], bold=True)
+        severity = click.style(severity, fg=_SEVERITY_COLOURS[finding.severity])
+    return f"{location} {code} {severity} {finding.message}{confidence}"
+
+
+def render_text(findings: list[Finding], *, colour: bool, concise: bool) -> Iterator[str]:
+    """Yield one line per finding, plus ``why`` and ``fix`` unless concise."""
+    entries = catalogue()
+    for finding in findings:
+        yield _first_line(finding, colour)
+        if concise:
+            continue
+
+        entry = entries[finding.rule_id]
+        for related in finding.related:
+            yield f"    see: line {related.line}: {related.message}"
+        yield f"    why: {entry.rationale}"
+        yield f"    fix: {entry.fix} ({_AUTOFIX_TEXT[entry.autofix]})"
+
+
+def render_json(findings: list[Finding], summary: dict) -> str:
+    """Return findings and the run's counts as one JSON document."""
+    data = {
+        "tool": "api-hardening-lint",
+        "version": __version__,
+        "findings": [_public_dict(f) for f in findings],
+        "summary": summary,
+    }
+    return json.dumps(data, indent=2)
+
+
+def _public_dict(finding: Finding) -> dict:
+    data = finding.to_dict()
+    data["column"] += 1
+    data["end_column"] += 1
+    for related in data["related"]:
+        related["column"] += 1
+    return data
+
+
+def _sarif_rule(entry: Entry) -> dict:
+    tags = ["security", *entry.cwe]
+    if entry.kind == "diagnostic":
+        tags = ["tool-diagnostic"]
+    help_text = f"{entry.summary}.\nWhy: {entry.rationale}.\nFix: {entry.fix}."
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "shortDescription": {"text": entry.summary},
+        "fullDescription": {"text": f"{entry.summary}: {entry.rationale}."},
+        "help": {"text": help_text},
+        "defaultConfiguration": {"level": _SARIF_LEVELS[entry.severity]},
+        "properties": {
+            "tags": tags,
+            "precision": _PRECISION[entry.confidence],
+            "security-severity": _SECURITY_SEVERITY[entry.severity],
+        },
+    }
+
+
+def _region(line: int, column: int, end_line: int | None = None, end_column: int | None = None) -> dict:
+    region = {"startLine": line, "startColumn": column + 1}
+    if end_line is not None and end_column is not None:
+        region["endLine"] = end_line
+        region["endColumn"] = max(end_column + 1, 1)
+    return region
+
+
+def render_sarif(findings: list[Finding], *, successful: bool = True) -> str:
+    """Return a SARIF 2.1.0 log with one run and every catalogue rule."""
+    entries = list(catalogue().values())
+    index = {entry.id: i for i, entry in enumerate(entries)}
+    results = []
+    for finding in findings:
+        artifact = {"uri": finding.path, "uriBaseId": "%SRCROOT%"}
+        result = {
+            "ruleId": finding.rule_id,
+            "ruleIndex": index[finding.rule_id],
+            "level": _SARIF_LEVELS[finding.severity],
+            "message": {"text": finding.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": artifact,
+                        "region": _region(
+                            finding.line,
+                            finding.column,
+                            finding.end_line,
+                            finding.end_column,
+                        ),
+                    }
+                }
+            ],
+            "properties": {"confidence": finding.confidence.label},
+        }
+        if finding.related:
+            result["relatedLocations"] = [
+                {
+                    "id": number,
+                    "message": {"text": related.message},
+                    "physicalLocation": {
+                        "artifactLocation": artifact,
+                        "region": _region(related.line, related.column),
+                    },
+                }
+                for number, related in enumerate(finding.related, start=1)
+            ]
+        results.append(result)
+
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "api-hardening-lint",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_sarif_rule(entry) for entry in entries],
+                    }
+                },
+                "invocations": [{"executionSuccessful": successful}],
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": "./"}},
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: list[Finding]) -> Iterator[str]:
+    """Yield one GitHub Actions workflow command per finding."""
+    for finding in findings:
+        properties = ",".join(
+            [
+                f"file={_escape_property(finding.path)}",
+                f"line={finding.line}",
+                f"col={finding.column + 1}",
+                f"endLine={finding.end_line}",
+                f"endColumn={finding.end_column + 1}",
+                f"title={_escape_property(f'{finding.rule_id} {finding.rule_name}')}",
+            ]
+        )
+        level = _GITHUB_LEVELS[finding.severity]
+        message = f"{finding.rule_id} [{finding.severity.label}] {finding.message}"
+        yield f"::{level} {properties}::{_escape_data(message)}"

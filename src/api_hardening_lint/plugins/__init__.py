@@ -1,0 +1,1 @@
+"""Thin adapters that run the engine inside other tools."""

@@ -1,0 +1,174 @@
+"""The rule base class and the findings rules produce."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from api_hardening_lint.context import FileContext
+
+
+class Level(enum.IntEnum):
+    """An ordered grade shared by severity and confidence."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Level:
+        """Return the level named by ``text`` (``low``, ``medium`` or ``high``)."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"{text!r} is not a level; use low, medium or high"
+            ) from None
+
+
+Severity = Level
+Confidence = Level
+
+
+@dataclass(frozen=True)
+class Related:
+    """A second place that explains a finding, such as the write behind it."""
+
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One weakness found at one place in one file.
+
+    Lines are 1-based and columns 0-based, as flake8 and Python's own
+    tracebacks count them; ``end_line``/``end_column`` close the range.
+    """
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule_id: str
+    rule_name: str
+    message: str
+    severity: Level
+    confidence: Level
+    related: tuple[Related, ...] = ()
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.rule_id, self.message)
+
+    def to_dict(self) -> dict:
+        """Return the finding as plain JSON-ready data."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "rule_id": self.rule_id,
+            "rule_name": self.rule_name,
+            "message": self.message,
+            "severity": self.severity.label,
+            "confidence": self.confidence.label,
+            "related": [
+                {"line": r.line, "column": r.column, "message": r.message}
+                for r in self.related
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Finding:
+        """Rebuild a finding from :meth:`to_dict` output."""
+        return cls(
+            path=data["path"],
+            line=data["line"],
+            column=data["column"],
+            end_line=data["end_line"],
+            end_column=data["end_column"],
+            rule_id=data["rule_id"],
+            rule_name=data["rule_name"],
+            message=data["message"],
+            severity=Level.parse(data["severity"]),
+            confidence=Level.parse(data["confidence"]),
+            related=tuple(Related(**r) for r in data.get("related", ())),
+        )
+
+
+@dataclass
+class PendingReport:
+    """A finding whose position is computed only once the traversal ends."""
+
+    node: cst.CSTNode
+    message: str
+    severity: Level
+    confidence: Level
+    related: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+
+
+class Rule:
+    """A detection that runs as part of the engine's single traversal.
+
+    Subclasses set :attr:`id` and :attr:`triggers` and define libcst-style
+    ``visit_<Node>`` / ``leave_<Node>`` methods. Everything a user reads about
+    the rule (name, summary, rationale, fix, severity, confidence) comes from
+    its catalogue entry in ``rules/<id>.toml``, filled in by the registry.
+
+    Attributes:
+        id: Stable identifier, ``AHL`` and three digits.
+        triggers: Byte strings of which at least one must occur in a file's
+            text for the rule to run on it; an empty tuple means always run.
+        name: Kebab-case name that says what is wrong.
+        summary: One line: what was found.
+        rationale: One line: why it matters.
+        fix: One line, imperative: what to write instead.
+        severity: Default severity of a finding.
+        confidence: Default confidence of a finding.
+    """
+
+    id: ClassVar[str]
+    triggers: ClassVar[tuple[bytes, ...]] = ()
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    rationale: ClassVar[str] = ""
+    fix: ClassVar[str] = ""
+    severity: ClassVar[Level] = Level.MEDIUM
+    confidence: ClassVar[Level] = Level.HIGH
+
+    def __init__(self, context: FileContext) -> None:
+        self.context = context
+        self.reports: list[PendingReport] = []
+
+    def report(
+        self,
+        node: cst.CSTNode,
+        message: str | None = None,
+        *,
+        severity: Level | None = None,
+        confidence: Level | None = None,
+        related: list[tuple[cst.CSTNode, str]] | None = None,
+    ) -> None:
+        """Record a finding at ``node``; its position is resolved later."""
+        self.reports.append(
+            PendingReport(
+                node=node,
+                message=message or self.summary,
+                severity=severity or self.severity,
+                confidence=confidence or self.confidence,
+                related=related or [],
+            )
+        )

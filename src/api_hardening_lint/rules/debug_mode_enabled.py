@@ -1,0 +1,179 @@
+"""AHL401 debug-mode-enabled."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from api_hardening_lint.registry import knowledge
+from api_hardening_lint.rule import Level, Rule
+
+_FACTS = knowledge("debug")
+SWITCH_KEYWORDS: dict[str, list[str]] = _FACTS["switch_keywords"]
+RUN_KEYWORDS = frozenset(_FACTS["server"]["run_keywords"])
+APP_CLASSES = frozenset(_FACTS["server"]["app_classes"])
+SERVER_MODULES = tuple(_FACTS["server"]["modules"])
+FLASK_CONFIG_KEYS = frozenset(_FACTS["settings"]["flask_config_keys"])
+DJANGO_SETTINGS = frozenset(_FACTS["settings"]["django"])
+
+_WERKZEUG_RISK = "the Werkzeug debugger lets anyone who reaches it run code"
+_DJANGO_RISK = {
+    "DEBUG": "error pages then show settings, source code and SQL to every visitor",
+    "DEBUG_PROPAGATE_EXCEPTIONS": (
+        "exceptions then escape Django's error handling and reach the server or client"
+    ),
+}
+
+
+def _is_true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def _string_value(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+class DebugModeEnabled(Rule):
+    id = "AHL401"
+    triggers = (b"debug", b"DEBUG", b"evalex")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualname = self.context.qualname(node.func)
+        if qualname in SWITCH_KEYWORDS:
+            label = qualname.rsplit(".", 1)[-1]
+            for arg in node.args:
+                if arg.keyword and arg.keyword.value in SWITCH_KEYWORDS[qualname]:
+                    if _is_true(arg.value):
+                        self._report_switch(arg, label, arg.keyword.value)
+            return
+
+        if not isinstance(node.func, cst.Attribute):
+            return
+
+        method = node.func.attr.value
+        if method == "run":
+            self._check_run(node)
+        elif method in ("update", "from_mapping") and self._is_flask_config(
+            node.func.value
+        ):
+            self._check_config_update(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not _is_true(node.value):
+            return
+
+        for assign_target in node.targets:
+            target = assign_target.target
+            if isinstance(target, cst.Attribute) and target.attr.value == "debug":
+                confidence = self._app_confidence(target.value)
+                if confidence is not None:
+                    self.report(
+                        node,
+                        f"Flask app.debug is set to True: {_WERKZEUG_RISK}",
+                        confidence=self._lowered(confidence),
+                    )
+            elif isinstance(target, cst.Subscript) and self._is_flask_config(target.value):
+                key = _subscript_key(target)
+                if key in FLASK_CONFIG_KEYS:
+                    self.report(
+                        node,
+                        f'Flask config sets "{key}" to True: {_WERKZEUG_RISK}',
+                        confidence=self._lowered(Level.HIGH),
+                    )
+            elif isinstance(target, cst.Name) and target.value in DJANGO_SETTINGS:
+                self._check_django_setting(node, target.value)
+
+    def _check_run(self, node: cst.Call) -> None:
+        confidence = self._app_confidence(node.func.value)
+        if confidence is None:
+            return
+
+        for arg in node.args:
+            if arg.keyword and arg.keyword.value in RUN_KEYWORDS and _is_true(arg.value):
+                self.report(
+                    arg,
+                    f"Flask app runs with {arg.keyword.value}=True: {_WERKZEUG_RISK}",
+                    confidence=self._lowered(confidence),
+                )
+
+    def _check_config_update(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if arg.keyword and arg.keyword.value in FLASK_CONFIG_KEYS:
+                if _is_true(arg.value):
+                    self._report_config(arg, arg.keyword.value)
+            elif arg.keyword is None and isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:
+                    if not isinstance(element, cst.DictElement):
+                        continue
+
+                    key = _string_value(element.key)
+                    if key in FLASK_CONFIG_KEYS and _is_true(element.value):
+                        self._report_config(element, key)
+
+    def _check_django_setting(self, node: cst.Assign, name: str) -> None:
+        # Only a module-level assignment is a setting; DEBUG = True inside a
+        # function or class is something else.
+        if len(self.context.ancestors) != 2:
+            return
+
+        if not self.context.is_settings_module or self.context.is_local_settings:
+            return
+
+        self.report(
+            node,
+            f"Django settings set {name} = True: {_DJANGO_RISK[name]}",
+            confidence=self._lowered(Level.HIGH),
+        )
+
+    def _report_switch(self, arg: cst.Arg, label: str, keyword: str) -> None:
+        if label == "DebuggedApplication" or keyword != "debug":
+            risk = "anyone who reaches the debugger can run Python in the server"
+        else:
+            risk = "unhandled errors then return full tracebacks to the client"
+        verb = "created" if label[:1].isupper() else "called"
+        self.report(
+            arg,
+            f"{label} is {verb} with {keyword}=True: {risk}",
+            confidence=self._lowered(Level.HIGH),
+        )
+
+    def _report_config(self, node: cst.CSTNode, key: str) -> None:
+        self.report(
+            node,
+            f'Flask config sets "{key}" to True: {_WERKZEUG_RISK}',
+            confidence=self._lowered(Level.HIGH),
+        )
+
+    def _app_confidence(self, receiver: cst.BaseExpression) -> Level | None:
+        """Say how sure it is that ``receiver`` is a Flask-like app, or None."""
+        if self.context.instance_of(receiver) in APP_CLASSES:
+            return Level.HIGH
+
+        if self.context.bindings.imports_any(*SERVER_MODULES):
+            return Level.MEDIUM
+
+        return None
+
+    def _is_flask_config(self, node: cst.BaseExpression) -> bool:
+        return (
+            isinstance(node, cst.Attribute)
+            and node.attr.value == "config"
+            and self._app_confidence(node.value) is not None
+        )
+
+    def _lowered(self, confidence: Level) -> Level:
+        # A server started under the main guard is usually a developer's
+        # local run, not the deployed entry point.
+        return Level.LOW if self.context.under_main_guard() else confidence
+
+
+def _subscript_key(node: cst.Subscript) -> str | None:
+    if len(node.slice) != 1:
+        return None
+
+    element = node.slice[0].slice
+    if isinstance(element, cst.Index):
+        return _string_value(element.value)
+    return None

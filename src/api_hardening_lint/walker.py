@@ -1,0 +1,122 @@
+"""One iterative traversal of a libcst tree that feeds every rule at once.
+
+libcst's own ``Module.visit`` rebuilds each node as it goes, which costs more
+than parsing. Rules here only read the tree, so the walker follows each node
+type's dataclass fields directly, skips the whitespace and punctuation nodes
+no rule looks at, and dispatches on the node's type from a table built once
+per file. It keeps an explicit stack, so deeply nested code cannot exhaust
+Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import libcst as cst
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Any], Any]
+
+# Fields that only hold formatting: whitespace, comments, brackets, separators.
+_FORMAT_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "comma",
+        "semicolon",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "trailing_whitespace",
+        "newline",
+        "empty_lines",
+        "equal",
+        "colon",
+        "dot",
+        "star_tok",
+        "asynchronous",
+    }
+)
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_LEAVE = object()
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        fields = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in _FORMAT_FIELDS and not f.name.startswith("whitespace")
+        )
+        _CHILD_FIELDS[node_type] = fields
+    return fields
+
+
+def node_types_by_name() -> dict[str, type]:
+    """Map each libcst node class name to the class."""
+    return {
+        name: obj
+        for name, obj in vars(cst).items()
+        if isinstance(obj, type) and issubclass(obj, cst.CSTNode)
+    }
+
+
+def walk(
+    root: cst.CSTNode,
+    on_visit: dict[type, list[Handler]],
+    on_leave: dict[type, list[Handler]],
+    ancestors: list[cst.CSTNode],
+    on_error: Callable[[Handler, BaseException], None],
+) -> None:
+    """Visit ``root`` and its descendants in source order.
+
+    ``on_visit`` and ``on_leave`` map a node type to the handlers to call with
+    each node of that type; ``ancestors`` is kept equal to the chain of nodes
+    enclosing the one being handled. A handler that raises is passed to
+    ``on_error``, which is expected to remove it from the tables.
+    """
+    stack: list[Any] = [root]
+    pop = stack.pop
+    push = stack.append
+    while stack:
+        node = pop()
+        if node is _LEAVE:
+            done = ancestors.pop()
+            handlers = on_leave.get(type(done))
+            if handlers:
+                _call(handlers, done, on_error)
+            continue
+
+        node_type = type(node)
+        handlers = on_visit.get(node_type)
+        if handlers:
+            _call(handlers, node, on_error)
+
+        ancestors.append(node)
+        push(_LEAVE)
+        for name in reversed(_child_fields(node_type)):
+            value = getattr(node, name)
+            if isinstance(value, cst.CSTNode):
+                push(value)
+            elif isinstance(value, (tuple, list)):
+                for item in reversed(value):
+                    if isinstance(item, cst.CSTNode):
+                        push(item)
+
+
+def _call(
+    handlers: list[Handler],
+    node: cst.CSTNode,
+    on_error: Callable[[Handler, BaseException], None],
+) -> None:
+    for handler in list(handlers):
+        try:
+            handler(node)
+        except Exception as exc:  # a broken rule must not stop the others
+            on_error(handler, exc)
