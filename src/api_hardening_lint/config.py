@@ -159,12 +159,22 @@ class Config:
         except ValueError:
             return PurePosixPath(Path(path).as_posix()).as_posix()
 
-    def is_excluded(self, relpath: str) -> bool:
-        """Tell whether a discovered path matches an exclude glob."""
-        return any(
-            _path_matches(relpath, pattern)
+    def exclude_patterns(self, walk_root: str) -> tuple[str, ...]:
+        """Return the exclude globs that apply below ``walk_root``.
+
+        A folder named on the command line is checked even when a glob
+        matches it, so globs that match the folder itself are left out.
+        """
+        return tuple(
+            pattern
             for pattern in (*self.exclude, *self.extend_exclude)
+            if not _path_matches(walk_root, pattern)
         )
+
+    @staticmethod
+    def is_excluded(relpath: str, patterns: tuple[str, ...]) -> bool:
+        """Tell whether a discovered path matches one of ``patterns``."""
+        return any(_path_matches(relpath, pattern) for pattern in patterns)
 
     def rule_options(self) -> dict:
         """Return the settings rules read, as plain data."""

@@ -8,6 +8,8 @@ from pathlib import PurePosixPath
 
 import libcst as cst
 
+from api_hardening_lint.nodes import dotted_name
+
 _TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest)\.py$")
 _SETTINGS_FILE = re.compile(r"(^|/)settings(/[^/]+)?\.py$|(^|/)[^/]*_?settings[^/]*\.py$")
 _DJANGO_SETTINGS_MARKERS = (b"INSTALLED_APPS", b"ROOT_URLCONF", b"MIDDLEWARE")
@@ -17,19 +19,8 @@ _LOCAL_SETTINGS = re.compile(
 )
 
 
-def _dotted(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return None if base is None else f"{base}.{node.attr.value}"
-
-    return None
-
-
 def _module_name(node: cst.BaseExpression | None, relative: int) -> str:
-    name = _dotted(node) if node is not None else ""
+    name = dotted_name(node) if node is not None else ""
     return "." * relative + (name or "")
 
 
@@ -50,12 +41,12 @@ class Bindings:
         """Record the names an import statement binds."""
         if isinstance(node, cst.Import):
             for alias in node.names:
-                full = _dotted(alias.name)
+                full = dotted_name(alias.name)
                 if full is None:
                     continue
 
                 if alias.asname is not None:
-                    local = _dotted(alias.asname.name)
+                    local = dotted_name(alias.asname.name)
                     if local:
                         self.imports[local] = full
                 else:
@@ -68,11 +59,11 @@ class Bindings:
 
         module = _module_name(node.module, len(node.relative))
         for alias in node.names:
-            name = _dotted(alias.name)
+            name = dotted_name(alias.name)
             if name is None:
                 continue
 
-            local = _dotted(alias.asname.name) if alias.asname is not None else name
+            local = dotted_name(alias.asname.name) if alias.asname is not None else name
             if local:
                 sep = "" if module.endswith(".") else "."
                 self.imports[local] = f"{module}{sep}{name}" if module else name

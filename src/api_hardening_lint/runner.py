@@ -65,6 +65,7 @@ def discover(paths: list[str], config: Config) -> Iterator[tuple[str, Path]]:
 
 
 def _walk(root: Path, config: Config, seen: set[Path]) -> Iterator[tuple[str, Path]]:
+    patterns = config.exclude_patterns(config.relative(str(root)))
     for folder, dirnames, filenames in os.walk(root, onerror=_walk_error):
         here = Path(folder)
         kept = []
@@ -74,7 +75,7 @@ def _walk(root: Path, config: Config, seen: set[Path]) -> Iterator[tuple[str, Pa
                 logger.info("skipped %s: a link or a virtualenv", child)
                 continue
 
-            if config.is_excluded(config.relative(str(child))):
+            if config.is_excluded(config.relative(str(child)), patterns):
                 logger.info("skipped %s: excluded", child)
                 continue
 
@@ -85,7 +86,7 @@ def _walk(root: Path, config: Config, seen: set[Path]) -> Iterator[tuple[str, Pa
                 continue
 
             child = here / name
-            if config.is_excluded(config.relative(str(child))):
+            if config.is_excluded(config.relative(str(child)), patterns):
                 logger.info("skipped %s: excluded", child)
                 continue
 

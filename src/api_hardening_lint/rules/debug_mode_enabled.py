@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from api_hardening_lint.nodes import is_true, string_value, subscript_key
 from api_hardening_lint.registry import knowledge
 from api_hardening_lint.rule import Level, Rule
 
@@ -24,17 +25,6 @@ _DJANGO_RISK = {
 }
 
 
-def _is_true(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "True"
-
-
-def _string_value(node: cst.BaseExpression) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
-
-
 class DebugModeEnabled(Rule):
     id = "AHL401"
     triggers = (b"debug", b"DEBUG", b"evalex")
@@ -45,7 +35,7 @@ class DebugModeEnabled(Rule):
             label = qualname.rsplit(".", 1)[-1]
             for arg in node.args:
                 if arg.keyword and arg.keyword.value in SWITCH_KEYWORDS[qualname]:
-                    if _is_true(arg.value):
+                    if is_true(arg.value):
                         self._report_switch(arg, label, arg.keyword.value)
             return
 
@@ -61,7 +51,7 @@ class DebugModeEnabled(Rule):
             self._check_config_update(node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if not _is_true(node.value):
+        if not is_true(node.value):
             return
 
         for assign_target in node.targets:
@@ -75,7 +65,7 @@ class DebugModeEnabled(Rule):
                         confidence=self._lowered(confidence),
                     )
             elif isinstance(target, cst.Subscript) and self._is_flask_config(target.value):
-                key = _subscript_key(target)
+                key = subscript_key(target)
                 if key in FLASK_CONFIG_KEYS:
                     self.report(
                         node,
@@ -91,7 +81,7 @@ class DebugModeEnabled(Rule):
             return
 
         for arg in node.args:
-            if arg.keyword and arg.keyword.value in RUN_KEYWORDS and _is_true(arg.value):
+            if arg.keyword and arg.keyword.value in RUN_KEYWORDS and is_true(arg.value):
                 self.report(
                     arg,
                     f"Flask app runs with {arg.keyword.value}=True: {_WERKZEUG_RISK}",
@@ -101,15 +91,15 @@ class DebugModeEnabled(Rule):
     def _check_config_update(self, node: cst.Call) -> None:
         for arg in node.args:
             if arg.keyword and arg.keyword.value in FLASK_CONFIG_KEYS:
-                if _is_true(arg.value):
+                if is_true(arg.value):
                     self._report_config(arg, arg.keyword.value)
             elif arg.keyword is None and isinstance(arg.value, cst.Dict):
                 for element in arg.value.elements:
                     if not isinstance(element, cst.DictElement):
                         continue
 
-                    key = _string_value(element.key)
-                    if key in FLASK_CONFIG_KEYS and _is_true(element.value):
+                    key = string_value(element.key)
+                    if key in FLASK_CONFIG_KEYS and is_true(element.value):
                         self._report_config(element, key)
 
     def _check_django_setting(self, node: cst.Assign, name: str) -> None:
@@ -168,12 +158,3 @@ class DebugModeEnabled(Rule):
         # local run, not the deployed entry point.
         return Level.LOW if self.context.under_main_guard() else confidence
 
-
-def _subscript_key(node: cst.Subscript) -> str | None:
-    if len(node.slice) != 1:
-        return None
-
-    element = node.slice[0].slice
-    if isinstance(element, cst.Index):
-        return _string_value(element.value)
-    return None

@@ -1,0 +1,68 @@
+"""Every rule against its fire and silent fixtures, driven by the markers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api_hardening_lint.registry import catalogue, rule_classes
+from conftest import FIXTURES, expected_markers, reported
+
+RULE_IDS = [cls.id for cls in rule_classes()]
+FIXTURE_FILES = sorted(
+    path
+    for rule_id in RULE_IDS
+    for path in (FIXTURES / rule_id).rglob("*.py")
+    if any(
+        part.startswith(("fire", "silent"))
+        for part in path.relative_to(FIXTURES / rule_id).parts
+    )
+)
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(FIXTURES / path.relative_to(FIXTURES).parts[0]).as_posix()
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_rule_has_fire_and_silent_fixtures(rule_id):
+    folder = FIXTURES / rule_id
+    fire = [p for p in FIXTURE_FILES if p.is_relative_to(folder) and "fire" in p.as_posix()]
+    silent = [p for p in FIXTURE_FILES if p.is_relative_to(folder) and "silent" in p.as_posix()]
+
+    assert fire, f"{rule_id} has no fire fixture"
+    assert silent, f"{rule_id} has no silent fixture"
+    assert all(expected_markers(p) for p in fire), "a fire fixture has no markers"
+
+
+@pytest.mark.parametrize(
+    "path", FIXTURE_FILES, ids=[p.relative_to(FIXTURES).as_posix() for p in FIXTURE_FILES]
+)
+def test_fixture_findings_match_markers(path):
+    rule_id = path.relative_to(FIXTURES).parts[0]
+    # Report paths relative to the rule's folder, so a fixture under
+    # ``myproject/settings.py`` looks like a settings module.
+    findings = reported(path, display=_relative(path))
+
+    got = sorted((f.line, f.rule_id) for f in findings if f.rule_id == rule_id)
+    others = [f for f in findings if f.rule_id.startswith("AHL0")]
+
+    assert got == expected_markers(path)
+    assert others == [], "a fixture must parse and be analyzed"
+
+
+def test_every_rule_has_a_catalogue_entry_and_every_entry_a_rule():
+    rules = set(RULE_IDS)
+    entries = {e.id for e in catalogue().values() if e.kind == "rule"}
+
+    assert rules == entries
+
+
+def test_all_rules_run_together_over_all_fixtures():
+    # One traversal for every rule: no rule may crash on another rule's fixtures.
+    for path in sorted(FIXTURES.rglob("*.py")):
+        if "badinput" in path.parts:
+            continue
+        findings = reported(path, display=_relative(path))
+        assert [f for f in findings if f.rule_id == "AHL005"] == [], path
