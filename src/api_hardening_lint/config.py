@@ -6,6 +6,7 @@ import fnmatch
 import hashlib
 import json
 import logging
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -154,10 +155,11 @@ class Config:
 
     def relative(self, path: str) -> str:
         """Return ``path`` relative to :attr:`root` when it lies below it."""
+        # abspath, not resolve: a symlink loop must not stop discovery.
         try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
+            return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
         except ValueError:
-            return PurePosixPath(Path(path).as_posix()).as_posix()
+            return Path(path).as_posix()
 
     def exclude_patterns(self, walk_root: str) -> tuple[str, ...]:
         """Return the exclude globs that apply below ``walk_root``.

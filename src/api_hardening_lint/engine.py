@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import itertools
 import logging
 import sys
 import time
@@ -28,6 +30,12 @@ RULE_CRASHED = "AHL005"
 # Deep expressions make libcst's code generator recurse once per level.
 _DEEP_RECURSION_LIMIT = 20_000
 _NODE_TYPES = node_types_by_name()
+# Thresholds that send a file to CPython's parser before libcst's; both are
+# far beyond what hand-written code reaches.
+_LONG_LINE = 5_000
+_DEEP_BRACKETS = 100
+_BRACKET_STEP = {ord(c): 1 for c in "([{"} | {ord(c): -1 for c in ")]}"}
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKET_STEP)
 _HANDLER_NAMES: dict[type, list[tuple[str, type, bool]]] = {}
 
 
@@ -138,22 +146,68 @@ def _triggered(cls: type[Rule], source: bytes) -> bool:
     return not cls.triggers or any(trigger in source for trigger in cls.triggers)
 
 
+def _looks_pathological(source: bytes) -> bool:
+    """Tell whether a file might nest deeply enough to crash libcst's parser.
+
+    libcst's native parser overflows its stack (and kills the process) on
+    expressions nested thousands deep, which CPython itself refuses. Such
+    nesting needs either deep brackets or a very long line, both cheap to
+    spot; only then is CPython's parser asked first.
+    """
+    if max(map(len, source.split(b"\n"))) > _LONG_LINE:
+        return True
+
+    brackets = source.translate(None, _NOT_BRACKETS)
+    if len(brackets) <= _DEEP_BRACKETS:
+        return False
+
+    return max(itertools.accumulate(_BRACKET_STEP[b] for b in brackets)) > _DEEP_BRACKETS
+
+
 def _parse(path: str, source: bytes, report: FileReport) -> cst.Module | None:
+    if _looks_pathological(source):
+        try:
+            ast.parse(source)
+        except SyntaxError as exc:
+            detail = f"{exc.msg} (line {exc.lineno})"
+            report.findings.append(diagnostic(path, PARSE_ERROR, detail, exc.lineno or 1))
+            return None
+        except (RecursionError, MemoryError, ValueError):
+            detail = "it is nested too deeply for Python's parser"
+            report.findings.append(diagnostic(path, PARSE_ERROR, detail))
+            return None
+
     try:
         return cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        message = exc.message.strip().splitlines()[0] if exc.message else "invalid syntax"
-        detail = f"{message} (line {exc.raw_line}, column {exc.raw_column + 1})"
-        report.findings.append(
-            diagnostic(path, PARSE_ERROR, detail, exc.raw_line, exc.raw_column)
-        )
+        line, column, message = _explain_syntax_error(source, exc)
+        detail = f"{message} (line {line}, column {column + 1})"
+        report.findings.append(diagnostic(path, PARSE_ERROR, detail, line, column))
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         detail = f"its bytes cannot be decoded as declared ({exc})"
         report.findings.append(diagnostic(path, NOT_TEXT, detail))
-    except RecursionError:
-        detail = "it is nested too deeply for the parser"
-        report.findings.append(diagnostic(path, PARSE_ERROR, detail))
     return None
+
+
+def _explain_syntax_error(
+    source: bytes, exc: cst.ParserSyntaxError
+) -> tuple[int, int, str]:
+    """Return where and why a file does not parse, in CPython's words if it can.
+
+    libcst lists every token it expected; CPython says "'(' was never closed".
+    This runs only for files that failed to parse.
+    """
+    try:
+        ast.parse(source)
+    except SyntaxError as python_error:
+        if python_error.lineno:
+            column = max((python_error.offset or 1) - 1, 0)
+            return python_error.lineno, column, python_error.msg
+    except (RecursionError, MemoryError, ValueError):
+        pass
+
+    message = exc.message.strip().splitlines()[0] if exc.message else "invalid syntax"
+    return exc.raw_line, exc.raw_column, message
 
 
 def _handler_names(cls: type[Rule]) -> list[tuple[str, type, bool]]:

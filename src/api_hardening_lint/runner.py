@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
@@ -172,12 +173,13 @@ class Cache:
 def read_file(display: str, path: Path) -> tuple[bytes | None, FileReport | None]:
     """Read a file's bytes, or return the diagnostic that says why not."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            detail = "it is not a regular file"
+            return None, FileReport(display, [diagnostic(display, UNREADABLE, detail)])
         return path.read_bytes(), None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        detail = f"cannot read it: {reason}"
-        report = FileReport(path=display, findings=[diagnostic(display, UNREADABLE, detail)])
-        return None, report
+        detail = exc.strerror or str(exc)
+        return None, FileReport(display, [diagnostic(display, UNREADABLE, detail)])
 
 
 _worker_config: Config | None = None
