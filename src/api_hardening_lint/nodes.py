@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 
@@ -56,3 +58,132 @@ def dotted_name(node: cst.BaseExpression) -> str | None:
         return None if base is None else f"{base}.{node.attr.value}"
 
     return None
+
+
+def sequence_items(node: cst.BaseExpression | None) -> list[cst.BaseExpression] | None:
+    """Return the elements of a list, tuple or set literal, else None."""
+    if not isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        return None
+
+    return [element.value for element in node.elements]
+
+
+def string_keyed_items(
+    node: cst.BaseExpression | None,
+) -> list[tuple[str, cst.DictElement]]:
+    """Return ``(key, element)`` for each entry of a dict literal with a string key."""
+    if not isinstance(node, cst.Dict):
+        return []
+
+    items = []
+    for element in node.elements:
+        if isinstance(element, cst.DictElement):
+            key = string_value(element.key)
+            if key is not None:
+                items.append((key, element))
+    return items
+
+
+# Methods of werkzeug, Starlette and Django header objects that set one header
+# from a name and a value.
+_HEADER_SETTERS = frozenset(
+    {"add", "set", "setdefault", "append", "add_header", "set_header"}
+)
+_HEADER_UPDATERS = frozenset({"update", "extend"})
+
+
+def _is_response_call(call: cst.Call) -> bool:
+    name = dotted_name(call.func)
+    if name is None:
+        return False
+
+    last = name.rsplit(".", 1)[-1]
+    return last.endswith(("Response", "Exception")) or last == "make_response"
+
+
+def _pairs(
+    node: cst.BaseExpression | None,
+    name_of: Callable[[cst.BaseExpression], str | None],
+) -> list[tuple[str, cst.BaseExpression, cst.CSTNode]]:
+    if isinstance(node, cst.Dict):
+        found = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                name = name_of(element.key)
+                if name is not None:
+                    found.append((name, element.value, element))
+        return found
+
+    found = []
+    for item in sequence_items(node) or ():
+        pair = sequence_items(item)
+        if pair is not None and len(pair) == 2:
+            name = name_of(pair[0])
+            if name is not None:
+                found.append((name, pair[1], item))
+    return found
+
+
+def header_writes(
+    node: cst.CSTNode,
+    name_of: Callable[[cst.BaseExpression], str | None] = string_value,
+    headers_of: Callable[[cst.BaseExpression], cst.BaseExpression | None] = lambda n: n,
+) -> list[tuple[str, cst.BaseExpression, cst.CSTNode]]:
+    """Return ``(header, value, node)`` for each response header ``node`` sets.
+
+    ``node`` may be an assignment (``resp.headers["X"] = v``, Django's
+    ``resp["X"] = v``), a call (``resp.headers.add("X", v)``,
+    ``resp.headers.update({...})``, a response or ``make_response`` given
+    headers) or a Flask ``return body, status, {...}``. ``name_of`` reads a
+    header name from an expression; ``headers_of`` maps a headers argument to
+    the literal it stands for, so a rule can follow a local variable.
+    """
+    if isinstance(node, cst.Assign):
+        found = []
+        for target in node.targets:
+            if (
+                isinstance(target.target, cst.Subscript)
+                and len(target.target.slice) == 1
+            ):
+                index = target.target.slice[0].slice
+                if isinstance(index, cst.Index):
+                    name = name_of(index.value)
+                    if name is not None:
+                        found.append((name, node.value, node))
+        return found
+
+    if isinstance(node, cst.Return):
+        items = sequence_items(node.value)
+        if items is None or len(items) not in (2, 3):
+            return []
+
+        return _pairs(headers_of(items[-1]), name_of)
+
+    if not isinstance(node, cst.Call):
+        return []
+
+    if isinstance(node.func, cst.Attribute):
+        method = node.func.attr.value
+        positional = [
+            arg.value for arg in node.args if arg.keyword is None and not arg.star
+        ]
+        if method in _HEADER_SETTERS and len(positional) == 2:
+            name = name_of(positional[0])
+            return [] if name is None else [(name, positional[1], node)]
+
+        if method in _HEADER_UPDATERS and len(positional) == 1:
+            return _pairs(headers_of(positional[0]), name_of)
+
+    if not _is_response_call(node):
+        return []
+
+    found = []
+    for index, arg in enumerate(node.args):
+        if arg.star:
+            continue
+
+        if (arg.keyword is not None and arg.keyword.value == "headers") or (
+            arg.keyword is None and index > 0
+        ):
+            found.extend(_pairs(headers_of(arg.value), name_of))
+    return found
