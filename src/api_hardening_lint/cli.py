@@ -73,9 +73,9 @@ def _override(config: Config, **changes: object) -> Config:
     for key in ("select", "ignore"):
         if key in values:
             try:
-                parse_codes(f"--{key}", list(values[key]), "command line")
+                parse_codes(f"--{key}", list(values[key]), "")
             except ConfigError as exc:
-                raise click.UsageError(str(exc)) from None
+                raise click.UsageError(str(exc).removeprefix(": ")) from None
     return dataclasses.replace(config, **values)
 
 

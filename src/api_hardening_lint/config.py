@@ -214,6 +214,12 @@ def _path_matches(relpath: str, pattern: str) -> bool:
     )
 
 
+def _display(path: Path) -> str:
+    """Name a file relative to the current folder when it lies below it."""
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else Path(relative).as_posix()
+
+
 def find_pyproject(start: Path) -> Path | None:
     """Return the nearest pyproject.toml above ``start`` with our section."""
     start = start.resolve()
@@ -239,7 +245,7 @@ def load_config(path: Path | None, root: Path | None = None) -> Config:
     if path is None:
         return Config(root=(root or Path.cwd()).resolve())
 
-    source = str(path)
+    source = _display(path)
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
