@@ -19,9 +19,8 @@ from api_hardening_lint.config import (
     load_config,
     parse_codes,
 )
-from api_hardening_lint.engine import severity_counts
 from api_hardening_lint.registry import catalogue, catalogue_dir
-from api_hardening_lint.rule import Level
+from api_hardening_lint.rule import Level, severity_counts
 from api_hardening_lint.runner import RunResult, discover, run
 
 logger = logging.getLogger(__name__)

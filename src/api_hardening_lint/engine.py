@@ -7,7 +7,6 @@ import itertools
 import logging
 import sys
 import time
-from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -15,17 +14,18 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from api_hardening_lint import noqa
 from api_hardening_lint.config import Config
 from api_hardening_lint.context import Bindings, FileContext, collect_module_bindings
-from api_hardening_lint.registry import catalogue, rule_classes
-from api_hardening_lint.rule import Finding, Level, PendingReport, Related, Rule
+from api_hardening_lint.diagnostics import (
+    NOT_TEXT,
+    PARSE_ERROR,
+    RULE_CRASHED,
+    TOO_LARGE,
+    diagnostic,
+)
+from api_hardening_lint.registry import rule_classes
+from api_hardening_lint.rule import FileReport, Finding, PendingReport, Related, Rule
 from api_hardening_lint.walker import Handler, node_types_by_name, walk
 
 logger = logging.getLogger(__name__)
-
-PARSE_ERROR = "AHL001"
-UNREADABLE = "AHL002"
-NOT_TEXT = "AHL003"
-TOO_LARGE = "AHL004"
-RULE_CRASHED = "AHL005"
 
 # Deep expressions make libcst's code generator recurse once per level.
 _DEEP_RECURSION_LIMIT = 20_000
@@ -37,33 +37,6 @@ _DEEP_BRACKETS = 100
 _BRACKET_STEP = {ord(c): 1 for c in "([{"} | {ord(c): -1 for c in ")]}"}
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKET_STEP)
 _HANDLER_NAMES: dict[type, list[tuple[str, type, bool]]] = {}
-
-
-@dataclass
-class FileReport:
-    """What analyzing one file produced."""
-
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    lines: int = 0
-    parsed: bool = False
-
-
-def diagnostic(path: str, rule_id: str, detail: str, line: int = 1, column: int = 0) -> Finding:
-    """Build a finding for a file the tool could not fully analyze."""
-    entry = catalogue()[rule_id]
-    return Finding(
-        path=path,
-        line=line,
-        column=column,
-        end_line=line,
-        end_column=column,
-        rule_id=rule_id,
-        rule_name=entry.name,
-        message=f"{entry.summary}: {detail}",
-        severity=entry.severity,
-        confidence=entry.confidence,
-    )
 
 
 def enabled_rules(config: Config) -> list[type[Rule]]:
@@ -329,10 +302,3 @@ def _filter(report: FileReport, config: Config, source: bytes, apply_noqa: bool)
     report.findings = sorted(kept, key=lambda f: f.sort_key)
     return report
 
-
-def severity_counts(findings: list[Finding]) -> dict[Level, int]:
-    """Count findings per severity, highest first."""
-    counts = {level: 0 for level in sorted(Level, reverse=True)}
-    for finding in findings:
-        counts[finding.severity] += 1
-    return counts

@@ -6,9 +6,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-import libcst as cst
-
 if TYPE_CHECKING:
+    import libcst as cst
+
     from api_hardening_lint.context import FileContext
 
 
@@ -106,6 +106,24 @@ class Finding:
             confidence=Level.parse(data["confidence"]),
             related=tuple(Related(**r) for r in data.get("related", ())),
         )
+
+
+@dataclass
+class FileReport:
+    """What analyzing one file produced."""
+
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    lines: int = 0
+    parsed: bool = False
+
+
+def severity_counts(findings: list[Finding]) -> dict[Level, int]:
+    """Count findings per severity, highest first."""
+    counts = {level: 0 for level in sorted(Level, reverse=True)}
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
 
 
 @dataclass

@@ -16,15 +16,8 @@ from pathlib import Path
 
 from api_hardening_lint import __version__
 from api_hardening_lint.config import Config
-from api_hardening_lint.engine import (
-    PARSE_ERROR,
-    UNREADABLE,
-    FileReport,
-    analyze_source,
-    diagnostic,
-    enabled_rules,
-)
-from api_hardening_lint.rule import Finding
+from api_hardening_lint.diagnostics import PARSE_ERROR, UNREADABLE, diagnostic
+from api_hardening_lint.rule import FileReport, Finding
 
 logger = logging.getLogger(__name__)
 
@@ -182,6 +175,24 @@ def read_file(display: str, path: Path) -> tuple[bytes | None, FileReport | None
         return None, FileReport(display, [diagnostic(display, UNREADABLE, detail)])
 
 
+def analyze_source(path: str, source: bytes, config: Config, rules=None) -> FileReport:
+    """Analyze one file with the engine, imported only once a file needs it.
+
+    The engine pulls in libcst, whose import alone costs more than a fully
+    cached run, so a run that finds every file in the cache never loads it.
+    """
+    from api_hardening_lint import engine
+
+    return engine.analyze_source(path, source, config, rules)
+
+
+def enabled_rules(config: Config) -> list:
+    """Return the rule classes the configuration selects."""
+    from api_hardening_lint import engine
+
+    return engine.enabled_rules(config)
+
+
 _worker_config: Config | None = None
 
 
@@ -252,6 +263,9 @@ def _analyze_all(
     jobs: int,
     progress: Callable[[int], None] | None,
 ) -> Iterator[FileReport]:
+    if not todo:
+        return
+
     if jobs <= 1 or len(todo) < _MIN_FILES_FOR_POOL:
         rules = enabled_rules(config)
         for path, source in todo:
