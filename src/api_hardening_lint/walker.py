@@ -11,7 +11,9 @@ Python's recursion limit.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +45,7 @@ _FORMAT_FIELDS = frozenset(
     }
 )
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+_VISITED_FIELD = re.compile(r'visit_\w+\(\s*self,\s*"(\w+)"')
 _LEAVE = object()
 
 
@@ -50,12 +53,33 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
     fields = _CHILD_FIELDS.get(node_type)
     if fields is None:
         fields = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if f.name not in _FORMAT_FIELDS and not f.name.startswith("whitespace")
+            name
+            for name in _source_order(node_type)
+            if name not in _FORMAT_FIELDS and not name.startswith("whitespace")
         )
         _CHILD_FIELDS[node_type] = fields
     return fields
+
+
+def _source_order(node_type: type) -> list[str]:
+    """Return a node type's fields in the order their code appears.
+
+    Dataclass order differs from source order (a ``ClassDef`` declares
+    ``body`` before ``decorators``); libcst's own child visitor lists them in
+    source order, so that order is read from it once per node type.
+    """
+    declared = [f.name for f in dataclasses.fields(node_type)]
+    try:
+        code = inspect.getsource(node_type._visit_and_replace_children)
+    except (OSError, TypeError):
+        logger.debug("no source for %s; using field order", node_type.__name__)
+        return declared
+
+    ordered = []
+    for name in _VISITED_FIELD.findall(code):
+        if name in declared and name not in ordered:
+            ordered.append(name)
+    return ordered + [name for name in declared if name not in ordered]
 
 
 def node_types_by_name() -> dict[str, type]:
