@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import libcst as cst
@@ -12,6 +13,7 @@ from api_hardening_lint.config import Config, ConfigError, load_config
 from api_hardening_lint.context import Bindings, collect_module_bindings
 from api_hardening_lint.engine import analyze_source
 from api_hardening_lint.noqa import is_suppressed, noqa_codes
+from api_hardening_lint.positions import node_ranges
 from api_hardening_lint.rule import Level
 from api_hardening_lint.walker import walk
 from conftest import FIXTURES
@@ -287,3 +289,29 @@ def test_pool_and_single_process_give_the_same_findings(tmp_path):
 
     assert pooled.findings == single.findings
     assert len(single.findings) == 20
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*sorted(FIXTURES.glob("AHL*/**/*.py")), *sorted((FIXTURES / "badinput").glob("deep_a*.py"))],
+    ids=lambda p: p.name,
+)
+def test_positions_match_libcst_position_provider(path):
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    module = cst.parse_module(path.read_bytes())
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)  # libcst's provider recurses once per level
+    try:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        expected = wrapper.resolve(PositionProvider)
+    finally:
+        sys.setrecursionlimit(limit)
+    nodes = [n for n in expected if not isinstance(n, cst.Module)][::7]
+
+    ranges = node_ranges(module, nodes)
+
+    for node in nodes:
+        want = expected[node]
+        got = ranges[id(node)]
+        assert got == ((want.start.line, want.start.column), (want.end.line, want.end.column))

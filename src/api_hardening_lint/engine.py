@@ -5,11 +5,9 @@ from __future__ import annotations
 import ast
 import itertools
 import logging
-import sys
 import time
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from api_hardening_lint import noqa
 from api_hardening_lint.config import Config
@@ -21,14 +19,13 @@ from api_hardening_lint.diagnostics import (
     TOO_LARGE,
     diagnostic,
 )
+from api_hardening_lint.positions import node_ranges
 from api_hardening_lint.registry import rule_classes
 from api_hardening_lint.rule import FileReport, Finding, PendingReport, Related, Rule
 from api_hardening_lint.walker import Handler, node_types_by_name, walk
 
 logger = logging.getLogger(__name__)
 
-# Deep expressions make libcst's code generator recurse once per level.
-_DEEP_RECURSION_LIMIT = 20_000
 _NODE_TYPES = node_types_by_name()
 # Thresholds that send a file to CPython's parser before libcst's; both are
 # far beyond what hand-written code reaches.
@@ -79,7 +76,7 @@ def analyze_source(
 
     if rules is None:
         rules = enabled_rules(config)
-    active = [cls for cls in rules if _triggered(cls, source)]
+    active = [cls for cls in rules if cls.wants(source)]
     if not active:
         return report
 
@@ -113,10 +110,6 @@ def analyze_source(
         report.findings.append(diagnostic(path, RULE_CRASHED, detail))
 
     return _filter(report, config, source, apply_noqa)
-
-
-def _triggered(cls: type[Rule], source: bytes) -> bool:
-    return not cls.triggers or any(trigger in source for trigger in cls.triggers)
 
 
 def _looks_pathological(source: bytes) -> bool:
@@ -242,29 +235,23 @@ def _resolve(
     path: str, module: cst.Module, pending: list[tuple[Rule, PendingReport]]
 ) -> list[Finding]:
     started = time.perf_counter()
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, _DEEP_RECURSION_LIMIT))
-    try:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(
-            PositionProvider
-        )
-    finally:
-        sys.setrecursionlimit(limit)
+    wanted = [item.node for _, item in pending]
+    wanted += [node for _, item in pending for node, _ in item.related]
+    ranges = node_ranges(module, wanted)
 
     findings = []
     for rule, item in pending:
-        where = positions[item.node]
+        (line, column), (end_line, end_column) = ranges[id(item.node)]
         related = tuple(
-            Related(positions[node].start.line, positions[node].start.column, text)
-            for node, text in item.related
+            Related(*ranges[id(node)][0], text) for node, text in item.related
         )
         findings.append(
             Finding(
                 path=path,
-                line=where.start.line,
-                column=where.start.column,
-                end_line=where.end.line,
-                end_column=where.end.column,
+                line=line,
+                column=column,
+                end_line=end_line,
+                end_column=end_column,
                 rule_id=rule.id,
                 rule_name=rule.name,
                 message=item.message,

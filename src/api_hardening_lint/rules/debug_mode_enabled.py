@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from api_hardening_lint.nodes import is_true, string_value, subscript_key
@@ -27,7 +29,9 @@ _DJANGO_RISK = {
 
 class DebugModeEnabled(Rule):
     id = "AHL401"
-    triggers = (b"debug", b"DEBUG", b"evalex")
+    # A literal True right after a debug-like name: ``debug=True``,
+    # ``["DEBUG"] = True``, ``"DEBUG": True``, ``use_debugger=True``.
+    triggers = (re.compile(rb"(?i:debug|evalex)\w*['\"]?\]?\s*[:=]\s*True\b"),)
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.context.qualname(node.func)

@@ -114,9 +114,40 @@ class _Leak:
     key: int
 
 
+# The text a leak needs, all three: an exception bound to a name or a traceback
+# call, a web framework, and something that answers the client.
+_DETAIL_TEXT = re.compile(
+    rb"except\b[^:\n]*\bas\s+\w|"
+    + b"|".join(re.escape(c.rsplit(".", 1)[-1].encode()) for c in TRACEBACK_CALLS)
+)
+_WEB_TEXT = re.compile(
+    rb"(?m)^[ \t]*(?:from|import)[ \t]+(?:"
+    + b"|".join(re.escape(m.encode()) for m in WEB_MODULES)
+    + rb")\b"
+)
+_ANSWER_TEXT = re.compile(
+    rb"(?i:response)|handler\d\d\d|"
+    + b"|".join(
+        re.escape(name.encode())
+        for name in sorted(
+            {q.rsplit(".", 1)[-1] for q in _FACTS["responses"]}
+            | HANDLER_DECORATORS
+            | HANDLER_REGISTRATIONS
+        )
+    )
+)
+
+
 class ErrorDetailsLeaked(Rule):
     id = "AHL402"
-    triggers = (b"except", b"errorhandler", b"handler50")
+
+    @classmethod
+    def wants(cls, source: bytes) -> bool:
+        return bool(
+            _DETAIL_TEXT.search(source)
+            and _WEB_TEXT.search(source)
+            and _ANSWER_TEXT.search(source)
+        )
 
     def __init__(self, context) -> None:
         super().__init__(context)
