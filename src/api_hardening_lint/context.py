@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from api_hardening_lint.nodes import dotted_name
 
-_TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest)\.py$")
+if TYPE_CHECKING:
+    from api_hardening_lint.frameworks.routes import Route
+
+_TEST_FILE = re.compile(
+    r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest|tests?)\.py$"
+)
 _SETTINGS_FILE = re.compile(r"(^|/)settings(/[^/]+)?\.py$|(^|/)[^/]*_?settings[^/]*\.py$")
 _DJANGO_SETTINGS_MARKERS = (b"INSTALLED_APPS", b"ROOT_URLCONF", b"MIDDLEWARE")
 # Settings modules whose name says they are only for a developer's machine or tests.
@@ -164,6 +171,13 @@ class FileContext:
 
     def instance_of(self, node: cst.BaseExpression) -> str | None:
         return self.bindings.instance_of(node)
+
+    @functools.cached_property
+    def routes(self) -> tuple[Route, ...]:
+        """Return the routes the file declares, built on first use."""
+        from api_hardening_lint.frameworks.routes import collect_routes
+
+        return collect_routes(self)
 
     @property
     def is_test_file(self) -> bool:

@@ -50,11 +50,12 @@ _LEAVE = object()
 
 
 def _child_fields(node_type: type) -> tuple[str, ...]:
+    """Return the fields that may hold child nodes, last in source order first."""
     fields = _CHILD_FIELDS.get(node_type)
     if fields is None:
         fields = tuple(
             name
-            for name in _source_order(node_type)
+            for name in reversed(_source_order(node_type))
             if name not in _FORMAT_FIELDS and not name.startswith("whitespace")
         )
         _CHILD_FIELDS[node_type] = fields
@@ -91,6 +92,9 @@ def node_types_by_name() -> dict[str, type]:
     }
 
 
+_NODE_CLASSES = frozenset(node_types_by_name().values())
+
+
 def walk(
     root: cst.CSTNode,
     on_visit: dict[type, list[Handler]],
@@ -108,6 +112,8 @@ def walk(
     stack: list[Any] = [root]
     pop = stack.pop
     push = stack.append
+    fields_of = _CHILD_FIELDS
+    node_classes = _NODE_CLASSES
     while stack:
         node = pop()
         if node is _LEAVE:
@@ -124,13 +130,16 @@ def walk(
 
         ancestors.append(node)
         push(_LEAVE)
-        for name in reversed(_child_fields(node_type)):
+        # Children are pushed last first, so they pop in source order.
+        fields = fields_of.get(node_type) or _child_fields(node_type)
+        for name in fields:
             value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
+            value_type = type(value)
+            if value_type in node_classes:
                 push(value)
-            elif isinstance(value, (tuple, list)):
+            elif value_type is tuple or value_type is list:
                 for item in reversed(value):
-                    if isinstance(item, cst.CSTNode):
+                    if type(item) in node_classes:
                         push(item)
 
 
