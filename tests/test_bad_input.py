@@ -49,6 +49,12 @@ def test_nul_byte_is_one_not_text_diagnostic_naming_its_line():
     assert "NUL byte at line 3" in _message(BAD / "nul_byte.py")
 
 
+def test_large_file_that_no_rule_wants_is_skipped_without_a_diagnostic(tmp_path):
+    source = b"".join(b"ROW_%07d = %d\n" % (i, i) for i in range(260_000))
+
+    assert analyze_source("table.py", source, Config()).findings == []
+
+
 def test_empty_file_is_valid_python_with_nothing_to_report():
     assert _codes(BAD / "empty.py") == []
 
@@ -77,7 +83,8 @@ def test_finding_inside_a_thousand_deep_expression_gets_its_position():
 def test_file_over_the_size_limit_is_skipped_with_a_diagnostic(tmp_path):
     big = tmp_path / "generated.py"
     line = b"DEBUG_TABLE_%07d = %d\n"
-    big.write_bytes(b"".join(line % (i, i) for i in range(260_000)))
+    rows = b"".join(line % (i, i) for i in range(260_000))
+    big.write_bytes(b"from flask import Flask\napp = Flask(__name__)\napp.debug = True\n" + rows)
     assert big.stat().st_size > 5 * 1024 * 1024
 
     report = analyze_source("generated.py", big.read_bytes(), Config())

@@ -20,9 +20,13 @@ _TEST_FILE = re.compile(
 )
 _SETTINGS_FILE = re.compile(r"(^|/)settings(/[^/]+)?\.py$|(^|/)[^/]*_?settings[^/]*\.py$")
 _DJANGO_SETTINGS_MARKERS = (b"INSTALLED_APPS", b"ROOT_URLCONF", b"MIDDLEWARE")
-# Settings modules whose name says they are only for a developer's machine or tests.
+# Settings modules whose name, or whose folder's name, says they are only for a
+# developer's machine, tests, or an example to copy from.
+_LOCAL_WORDS = r"(dev|devel|development|local|test|tests|testing|ci|example|sample)"
 _LOCAL_SETTINGS = re.compile(
-    r"(^|[/_])(dev|devel|development|local|test|tests|testing|ci)(_settings|_local)?\.py$"
+    rf"(^|[/_]){_LOCAL_WORDS}(_settings|_local)?\.py$"
+    rf"|(^|/)[^/]*_{_LOCAL_WORDS}\.py$"
+    rf"|(^|/){_LOCAL_WORDS}[^/]*/[^/]*settings[^/]*\.py$"
 )
 
 

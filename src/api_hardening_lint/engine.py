@@ -59,6 +59,14 @@ def analyze_source(
         logger.info("skipped %s: it has a skip-file comment", path)
         return report
 
+    # Text a rule could report on comes first: a file no rule wants is not
+    # looked at further, whatever its size or bytes.
+    if rules is None:
+        rules = enabled_rules(config)
+    active = [cls for cls in rules if cls.wants(source)]
+    if not active:
+        return report
+
     if len(source) > config.max_file_size_kb * 1024:
         size = f"{len(source) / (1024 * 1024):.1f} MiB"
         detail = (
@@ -73,12 +81,6 @@ def analyze_source(
         detail = f"it contains a NUL byte at line {line}, so it is probably not Python source"
         report.findings.append(diagnostic(path, NOT_TEXT, detail, line))
         return _filter(report, config, source, apply_noqa)
-
-    if rules is None:
-        rules = enabled_rules(config)
-    active = [cls for cls in rules if cls.wants(source)]
-    if not active:
-        return report
 
     module = _parse(path, source, report)
     if module is None:
