@@ -14,6 +14,7 @@ _FACTS = knowledge("debug")
 SWITCH_KEYWORDS: dict[str, list[str]] = _FACTS["switch_keywords"]
 RUN_KEYWORDS = frozenset(_FACTS["server"]["run_keywords"])
 APP_CLASSES = frozenset(_FACTS["server"]["app_classes"])
+ASGI_APP_CLASSES = frozenset(_FACTS["server"]["asgi_app_classes"])
 SERVER_MODULES = tuple(_FACTS["server"]["modules"])
 FLASK_CONFIG_KEYS = frozenset(_FACTS["settings"]["flask_config_keys"])
 DJANGO_SETTINGS = frozenset(_FACTS["settings"]["django"])
@@ -30,8 +31,10 @@ _DJANGO_RISK = {
 class DebugModeEnabled(Rule):
     id = "AHL401"
     # A literal True right after a debug-like name: ``debug=True``,
-    # ``["DEBUG"] = True``, ``"DEBUG": True``, ``use_debugger=True``.
-    triggers = (re.compile(rb"(?i:debug|evalex)\w*['\"]?\]?\s*[:=]\s*True\b"),)
+    # ``["DEBUG"] = True``, ``"DEBUG": True``, ``DEBUG: bool = True``.
+    triggers = (
+        re.compile(rb"(?i:debug|evalex)\w*['\"]?\]?\s*(?::\s*\w+\s*)?[:=]\s*True\b"),
+    )
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.context.qualname(node.func)
@@ -55,29 +58,43 @@ class DebugModeEnabled(Rule):
             self._check_config_update(node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if not is_true(node.value):
+        if is_true(node.value):
+            for assign_target in node.targets:
+                self._check_target(node, assign_target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if is_true(node.value):
+            self._check_target(node, node.target)
+
+    def _check_target(self, node: cst.CSTNode, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Attribute) and target.attr.value == "debug":
+            self._check_debug_attribute(node, target.value)
+        elif isinstance(target, cst.Subscript) and self._is_flask_config(target.value):
+            key = subscript_key(target)
+            if key in FLASK_CONFIG_KEYS:
+                self._report_config(node, key)
+        elif isinstance(target, cst.Name) and target.value in DJANGO_SETTINGS:
+            self._check_django_setting(node, target.value)
+
+    def _check_debug_attribute(self, node: cst.CSTNode, owner: cst.BaseExpression) -> None:
+        cls = self.context.instance_of(owner)
+        if cls in ASGI_APP_CLASSES:
+            label = cls.rsplit(".", 1)[-1]
+            risk = "unhandled errors then return full tracebacks to the client"
+            self.report(
+                node,
+                f"{label} app.debug is set to True: {risk}",
+                confidence=self._lowered(Level.HIGH),
+            )
             return
 
-        for assign_target in node.targets:
-            target = assign_target.target
-            if isinstance(target, cst.Attribute) and target.attr.value == "debug":
-                confidence = self._app_confidence(target.value)
-                if confidence is not None:
-                    self.report(
-                        node,
-                        f"Flask app.debug is set to True: {_WERKZEUG_RISK}",
-                        confidence=self._lowered(confidence),
-                    )
-            elif isinstance(target, cst.Subscript) and self._is_flask_config(target.value):
-                key = subscript_key(target)
-                if key in FLASK_CONFIG_KEYS:
-                    self.report(
-                        node,
-                        f'Flask config sets "{key}" to True: {_WERKZEUG_RISK}',
-                        confidence=self._lowered(Level.HIGH),
-                    )
-            elif isinstance(target, cst.Name) and target.value in DJANGO_SETTINGS:
-                self._check_django_setting(node, target.value)
+        confidence = self._app_confidence(owner)
+        if confidence is not None:
+            self.report(
+                node,
+                f"Flask app.debug is set to True: {_WERKZEUG_RISK}",
+                confidence=self._lowered(confidence),
+            )
 
     def _check_run(self, node: cst.Call) -> None:
         confidence = self._app_confidence(node.func.value)
@@ -106,7 +123,7 @@ class DebugModeEnabled(Rule):
                     if key in FLASK_CONFIG_KEYS and is_true(element.value):
                         self._report_config(element, key)
 
-    def _check_django_setting(self, node: cst.Assign, name: str) -> None:
+    def _check_django_setting(self, node: cst.CSTNode, name: str) -> None:
         # Only a module-level assignment is a setting; DEBUG = True inside a
         # function or class is something else.
         if len(self.context.ancestors) != 2:
