@@ -14,7 +14,8 @@ from api_hardening_lint.context import Bindings, collect_module_bindings
 from api_hardening_lint.engine import analyze_source
 from api_hardening_lint.noqa import is_suppressed, noqa_codes
 from api_hardening_lint.positions import node_ranges
-from api_hardening_lint.rule import Level
+from api_hardening_lint.project import FactCollector, module_name
+from api_hardening_lint.rule import Level, Rule
 from api_hardening_lint.walker import walk
 from conftest import FIXTURES
 
@@ -315,3 +316,65 @@ def test_positions_match_libcst_position_provider(path):
         want = expected[node]
         got = ranges[id(node)]
         assert got == ((want.start.line, want.start.column), (want.end.line, want.end.column))
+
+
+class _Marks(FactCollector):
+    name = "marks"
+    triggers = (b"MARK_",)
+
+    @classmethod
+    def collect(cls, context):
+        names = [
+            small.targets[0].target.value
+            for statement in context.module.body
+            if isinstance(statement, cst.SimpleStatementLine)
+            for small in statement.body
+            if isinstance(small, cst.Assign)
+        ]
+        return sorted(n for n in names if n.startswith("MARK_")) or None
+
+
+class _ReadsMarks(Rule):
+    id = "AHL998"
+    name = "reads-marks"
+    summary = "uses marks"
+    triggers = (b"USE_MARKS",)
+    facts = (_Marks,)
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value == "USE_MARKS":
+            marks = [m for path, data in self.context.project.of("marks") for m in data]
+            if marks:
+                self.report(node, "marks: " + ", ".join(marks))
+
+
+def test_rules_read_facts_collected_from_other_files(tmp_path, monkeypatch):
+    from api_hardening_lint import engine
+
+    monkeypatch.setattr(engine, "enabled_rules", lambda config: [_ReadsMarks])
+    _write(tmp_path / "pkg" / "marks.py", "MARK_A = 1\nMARK_B = 2\n")
+    _write(tmp_path / "pkg" / "use.py", "print(USE_MARKS)\n")
+    config = Config(root=tmp_path)
+
+    def run_once() -> runner.RunResult:
+        files = list(runner.discover([str(tmp_path)], config))
+        return runner.run(files, config, jobs=1)
+
+    first = run_once()
+    _write(tmp_path / "pkg" / "marks.py", "MARK_C = 3\n")
+    second = run_once()
+    third = run_once()
+
+    assert [(Path(f.path).name, f.message) for f in first.findings] == [
+        ("use.py", "marks: MARK_A, MARK_B")
+    ]
+    assert [f.message for f in second.findings] == ["marks: MARK_C"]
+    assert second.cached == 0
+    assert third.cached == 2
+    assert third.findings == second.findings
+
+
+def test_module_names_come_from_paths():
+    assert module_name("src/shop/api/users.py") == "shop.api.users"
+    assert module_name("shop/api/__init__.py") == "shop.api"
+    assert module_name("./settings.py") == "settings"

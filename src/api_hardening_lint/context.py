@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from api_hardening_lint.nodes import dotted_name
+from api_hardening_lint.project import EMPTY_INDEX, ProjectIndex
 
 if TYPE_CHECKING:
     from api_hardening_lint.frameworks.routes import Route
@@ -161,6 +162,7 @@ class FileContext:
         bindings: Imports and framework instances, see :class:`Bindings`.
         ancestors: The nodes enclosing the one being visited, outermost first.
         options: The rule-facing configuration (auth decorators and so on).
+        project: Facts from every file of the run, see ``Rule.facts``.
     """
 
     path: str
@@ -169,6 +171,7 @@ class FileContext:
     bindings: Bindings
     ancestors: list[cst.CSTNode] = field(default_factory=list)
     options: dict = field(default_factory=dict)
+    project: ProjectIndex = EMPTY_INDEX
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
         return self.bindings.qualname(node)

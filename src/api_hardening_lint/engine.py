@@ -6,6 +6,7 @@ import ast
 import itertools
 import logging
 import time
+from typing import Any
 
 import libcst as cst
 
@@ -20,6 +21,7 @@ from api_hardening_lint.diagnostics import (
     diagnostic,
 )
 from api_hardening_lint.positions import node_ranges
+from api_hardening_lint.project import EMPTY_INDEX, FactCollector, ProjectIndex
 from api_hardening_lint.registry import rule_classes
 from api_hardening_lint.rule import FileReport, Finding, PendingReport, Related, Rule
 from api_hardening_lint.walker import Handler, node_types_by_name, walk
@@ -47,12 +49,14 @@ def analyze_source(
     config: Config,
     rules: list[type[Rule]] | None = None,
     *,
+    project: ProjectIndex = EMPTY_INDEX,
     apply_noqa: bool = True,
 ) -> FileReport:
     """Analyze one file's bytes and return its findings, sorted.
 
     ``path`` is used for reporting and for path-based facts (test files,
-    settings modules); the file is never read again from disk.
+    settings modules); the file is never read again from disk. ``project``
+    holds the facts of the other files, see :mod:`api_hardening_lint.project`.
     """
     report = FileReport(path=path, lines=source.count(b"\n"))
     if noqa.has_skip_file(source):
@@ -87,15 +91,7 @@ def analyze_source(
         return _filter(report, config, source, apply_noqa)
 
     report.parsed = True
-    bindings = Bindings()
-    collect_module_bindings(module, bindings)
-    context = FileContext(
-        path=path,
-        source=source,
-        module=module,
-        bindings=bindings,
-        options=config.rule_options(),
-    )
+    context = _context(path, source, module, config, project)
     instances = [cls(context) for cls in active]
     crashed: dict[str, BaseException] = {}
     _run_rules(module, context, instances, crashed)
@@ -112,6 +108,57 @@ def analyze_source(
         report.findings.append(diagnostic(path, RULE_CRASHED, detail))
 
     return _filter(report, config, source, apply_noqa)
+
+
+def _context(
+    path: str, source: bytes, module: cst.Module, config: Config, project: ProjectIndex
+) -> FileContext:
+    bindings = Bindings()
+    collect_module_bindings(module, bindings)
+    return FileContext(
+        path=path,
+        source=source,
+        module=module,
+        bindings=bindings,
+        options=config.rule_options(),
+        project=project,
+    )
+
+
+def fact_collectors(rules: list[type[Rule]]) -> list[type[FactCollector]]:
+    """Return the collectors the given rules read, each once, by name."""
+    unique = {collector.name: collector for cls in rules for collector in cls.facts}
+    return [unique[name] for name in sorted(unique)]
+
+
+def collect_facts(
+    path: str, source: bytes, config: Config, collectors: list[type[FactCollector]]
+) -> dict[str, Any]:
+    """Return ``{collector name: data}`` for one file; empty when it has none.
+
+    A file that cannot be parsed has no facts; its diagnostic comes from the
+    analysis itself.
+    """
+    wanted = [c for c in collectors if c.wants(source)]
+    if not wanted or b"\0" in source or len(source) > config.max_file_size_kb * 1024:
+        return {}
+
+    module = _parse(path, source, FileReport(path))
+    if module is None:
+        return {}
+
+    context = _context(path, source, module, config, EMPTY_INDEX)
+    facts = {}
+    for collector in wanted:
+        try:
+            data = collector.collect(context)
+        except Exception:  # a broken collector must not stop the run
+            logger.warning("could not collect %s facts from %s", collector.name, path)
+            logger.debug("collector %s failed", collector.name, exc_info=True)
+            continue
+        if data is not None:
+            facts[collector.name] = data
+    return facts
 
 
 def _looks_pathological(source: bytes) -> bool:

@@ -11,6 +11,23 @@ if TYPE_CHECKING:
     import libcst as cst
 
     from api_hardening_lint.context import FileContext
+    from api_hardening_lint.project import FactCollector
+
+Trigger = bytes | re.Pattern[bytes]
+
+
+def text_matches(triggers: tuple[Trigger, ...], source: bytes) -> bool:
+    """Tell whether any trigger occurs in ``source``; no triggers match all."""
+    if not triggers:
+        return True
+
+    for trigger in triggers:
+        if isinstance(trigger, bytes):
+            if trigger in source:
+                return True
+        elif trigger.search(source):
+            return True
+    return False
 
 
 class Level(enum.IntEnum):
@@ -158,10 +175,13 @@ class Rule:
         fix: One line, imperative: what to write instead.
         severity: Default severity of a finding.
         confidence: Default confidence of a finding.
+        facts: Collectors of project-wide facts the rule reads through
+            ``context.project``; they run over every file before the analysis.
     """
 
     id: ClassVar[str]
-    triggers: ClassVar[tuple[bytes | re.Pattern[bytes], ...]] = ()
+    triggers: ClassVar[tuple[Trigger, ...]] = ()
+    facts: ClassVar[tuple[type[FactCollector], ...]] = ()
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
@@ -180,16 +200,7 @@ class Rule:
 
         Rules whose evidence needs two things at once override this.
         """
-        if not cls.triggers:
-            return True
-
-        for trigger in cls.triggers:
-            if isinstance(trigger, bytes):
-                if trigger in source:
-                    return True
-            elif trigger.search(source):
-                return True
-        return False
+        return text_matches(cls.triggers, source)
 
     def report(
         self,

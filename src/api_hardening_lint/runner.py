@@ -17,6 +17,7 @@ from pathlib import Path
 from api_hardening_lint import __version__
 from api_hardening_lint.config import Config
 from api_hardening_lint.diagnostics import PARSE_ERROR, UNREADABLE, diagnostic
+from api_hardening_lint.project import EMPTY_INDEX, ProjectIndex
 from api_hardening_lint.rule import FileReport, Finding
 
 logger = logging.getLogger(__name__)
@@ -99,16 +100,18 @@ def _display(path: Path) -> str:
 
 
 class Cache:
-    """Findings per file, keyed on the file's path and content.
+    """Findings and project facts per file, keyed on the file's path and content.
 
     One JSON file per tool version and configuration, so changing either
-    starts afresh. Entries for files whose content changed are replaced.
+    starts afresh. A file's facts are reused while its content is unchanged;
+    its findings also need the project index to be unchanged, since rules
+    read facts from other files.
     """
 
     def __init__(self, folder: Path, config: Config) -> None:
         self.path = folder / f"{__version__}-{config.fingerprint()[:16]}.json"
         self.folder = folder
-        self.entries: dict[str, list] = {}
+        self.entries: dict[str, dict] = {}
         self.dirty = False
         try:
             with self.path.open("r", encoding="utf-8") as handle:
@@ -122,26 +125,40 @@ class Cache:
     def key(source: bytes) -> str:
         return hashlib.blake2b(source, digest_size=16).hexdigest()
 
-    def get(self, path: str, key: str) -> FileReport | None:
+    def _entry(self, path: str, key: str) -> dict | None:
         entry = self.entries.get(path)
-        if entry is None or entry[0] != key:
+        if not isinstance(entry, dict) or entry.get("key") != key:
+            return None
+        return entry
+
+    def facts(self, path: str, key: str) -> dict | None:
+        entry = self._entry(path, key)
+        return None if entry is None else entry.get("facts")
+
+    def report(self, path: str, key: str, index: str) -> FileReport | None:
+        entry = self._entry(path, key)
+        if entry is None or entry.get("index") != index or "findings" not in entry:
             return None
 
-        _, lines, parsed, findings = entry
         return FileReport(
             path=path,
-            findings=[Finding.from_dict(f) for f in findings],
-            lines=lines,
-            parsed=parsed,
+            findings=[Finding.from_dict(f) for f in entry["findings"]],
+            lines=entry["lines"],
+            parsed=entry["parsed"],
         )
 
-    def put(self, key: str, report: FileReport) -> None:
-        self.entries[report.path] = [
-            key,
-            report.lines,
-            report.parsed,
-            [f.to_dict() for f in report.findings],
-        ]
+    def put_facts(self, path: str, key: str, facts: dict) -> None:
+        self.entries[path] = {"key": key, "facts": facts}
+        self.dirty = True
+
+    def put_report(self, key: str, index: str, report: FileReport) -> None:
+        entry = self.entries.setdefault(report.path, {"key": key})
+        entry.update(
+            index=index,
+            lines=report.lines,
+            parsed=report.parsed,
+            findings=[f.to_dict() for f in report.findings],
+        )
         self.dirty = True
 
     def save(self) -> None:
@@ -175,37 +192,50 @@ def read_file(display: str, path: Path) -> tuple[bytes | None, FileReport | None
         return None, FileReport(display, [diagnostic(display, UNREADABLE, detail)])
 
 
-def analyze_source(path: str, source: bytes, config: Config, rules=None) -> FileReport:
-    """Analyze one file with the engine, imported only once a file needs it.
-
-    The engine pulls in libcst, whose import alone costs more than a fully
-    cached run, so a run that finds every file in the cache never loads it.
-    """
+def _engine():
+    # The engine pulls in libcst, whose import alone costs more than a fully
+    # cached run, so a run that finds every file in the cache never loads it.
     from api_hardening_lint import engine
 
-    return engine.analyze_source(path, source, config, rules)
+    return engine
 
 
-def enabled_rules(config: Config) -> list:
-    """Return the rule classes the configuration selects."""
-    from api_hardening_lint import engine
-
-    return engine.enabled_rules(config)
-
-
-_worker_config: Config | None = None
+def analyze_source(
+    path: str, source: bytes, config: Config, rules=None, project=EMPTY_INDEX
+) -> FileReport:
+    """Analyze one file with the engine, imported only once a file needs it."""
+    return _engine().analyze_source(path, source, config, rules, project=project)
 
 
-def _init_worker(config: Config) -> None:
-    global _worker_config
-    _worker_config = config
+_worker: dict = {}
+
+
+def _prepare(config: Config, project: ProjectIndex) -> None:
+    _worker.update(config=config, project=project, rules=None, collectors=None)
+
+
+def _init_worker(config: Config, project: ProjectIndex) -> None:
+    _prepare(config, project)
     logging.getLogger().setLevel(logging.WARNING)
 
 
-def _analyze_chunk(items: list[tuple[str, bytes]]) -> list[FileReport]:
-    assert _worker_config is not None
-    rules = enabled_rules(_worker_config)
-    return [analyze_source(path, source, _worker_config, rules) for path, source in items]
+def _run_chunk(task: str, items: list[tuple[str, bytes]]) -> list:
+    config = _worker["config"]
+    if _worker["rules"] is None:
+        _worker["rules"] = _engine().enabled_rules(config)
+        _worker["collectors"] = _engine().fact_collectors(_worker["rules"])
+
+    if task == _FACTS:
+        collect = _engine().collect_facts
+        return [collect(path, source, config, _worker["collectors"]) for path, source in items]
+
+    rules = _worker["rules"]
+    project = _worker["project"]
+    return [analyze_source(path, source, config, rules, project) for path, source in items]
+
+
+_FACTS = "facts"
+_ANALYZE = "analyze"
 
 
 def run(
@@ -218,32 +248,36 @@ def run(
 ) -> RunResult:
     """Analyze ``files`` (as :func:`discover` yields them) and return all findings."""
     result = RunResult()
+    jobs = jobs or os.cpu_count() or 1
     cache = Cache(config.root / CACHE_DIR, config) if use_cache else None
-    todo: list[tuple[str, bytes]] = []
-    keys: dict[str, str] = {}
+    readable: list[tuple[str, bytes, str]] = []
     reports: list[FileReport] = []
     for display, path in files:
         result.files += 1
         source, failed = read_file(display, path)
-        if failed is not None:
+        if failed is None:
+            readable.append((display, source, Cache.key(source) if cache else ""))
+        else:
             reports.append(failed)
-            continue
 
-        if cache is not None:
-            key = Cache.key(source)
-            hit = cache.get(display, key)
-            if hit is not None:
-                result.cached += 1
-                reports.append(hit)
-                if progress:
-                    progress(1)
-                continue
+    project = _project_index(readable, config, cache, jobs)
+    index = project.fingerprint()
+    todo: list[tuple[str, bytes]] = []
+    keys: dict[str, str] = {}
+    for display, source, key in readable:
+        hit = cache.report(display, key, index) if cache else None
+        if hit is not None:
+            result.cached += 1
+            reports.append(hit)
+            if progress:
+                progress(1)
+        else:
             keys[display] = key
-        todo.append((display, source))
+            todo.append((display, source))
 
-    for report in _analyze_all(todo, config, jobs or os.cpu_count() or 1, progress):
+    for report in _map(_ANALYZE, todo, config, project, jobs, progress):
         if cache is not None:
-            cache.put(keys[report.path], report)
+            cache.put_report(keys[report.path], index, report)
         reports.append(report)
 
     if cache is not None:
@@ -257,53 +291,85 @@ def run(
     return result
 
 
-def _analyze_all(
+def _project_index(
+    readable: list[tuple[str, bytes, str]], config: Config, cache: Cache | None, jobs: int
+) -> ProjectIndex:
+    """Collect the facts rules read from other files, from the cache if it can."""
+    per_file: dict[str, dict] = {}
+    todo: list[tuple[str, bytes]] = []
+    keys: dict[str, str] = {}
+    for display, source, key in readable:
+        cached = cache.facts(display, key) if cache else None
+        if cached is not None:
+            per_file[display] = cached
+        else:
+            keys[display] = key
+            todo.append((display, source))
+
+    if todo and _engine().fact_collectors(_engine().enabled_rules(config)):
+        facts = _map(_FACTS, todo, config, EMPTY_INDEX, jobs, None)
+    else:
+        facts = iter([{}] * len(todo))
+    for (display, _), found in zip(todo, facts):
+        per_file[display] = found
+        if cache is not None:
+            cache.put_facts(display, keys[display], found)
+
+    return ProjectIndex.from_files({p: f for p, f in per_file.items() if f})
+
+
+def _map(
+    task: str,
     todo: list[tuple[str, bytes]],
     config: Config,
+    project: ProjectIndex,
     jobs: int,
     progress: Callable[[int], None] | None,
-) -> Iterator[FileReport]:
+) -> Iterator:
+    """Run ``task`` over ``todo`` and yield one result per file, in order."""
     if not todo:
         return
 
     if jobs <= 1 or len(todo) < _MIN_FILES_FOR_POOL:
-        rules = enabled_rules(config)
-        for path, source in todo:
-            yield analyze_source(path, source, config, rules)
+        _prepare(config, project)
+        for item in todo:
+            yield _run_chunk(task, [item])[0]
             if progress:
                 progress(1)
         return
 
     chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
-    retry: list[tuple[str, bytes]] = []
+    results: dict[int, list] = {}
     with concurrent.futures.ProcessPoolExecutor(
-        max_workers=jobs, initializer=_init_worker, initargs=(config,)
+        max_workers=jobs, initializer=_init_worker, initargs=(config, project)
     ) as pool:
-        futures = {pool.submit(_analyze_chunk, chunk): chunk for chunk in chunks}
+        futures = {pool.submit(_run_chunk, task, chunk): i for i, chunk in enumerate(chunks)}
         for future in concurrent.futures.as_completed(futures):
+            number = futures[future]
             try:
-                reports = future.result()
+                results[number] = future.result()
             except BrokenProcessPool:
-                retry.extend(futures[future])
-                continue
-            yield from reports
+                # A worker died (the native parser can crash on pathological
+                # input): give each file of the chunk a process of its own.
+                results[number] = [
+                    _isolated(task, item, config, project) for item in chunks[number]
+                ]
             if progress:
-                progress(len(reports))
+                progress(len(chunks[number]))
 
-    # A worker died (the native parser can crash on pathological input): find
-    # the file responsible by giving each remaining file a process of its own.
-    for path, source in retry:
-        yield _analyze_isolated(path, source, config)
-        if progress:
-            progress(1)
+    for number in range(len(chunks)):
+        yield from results[number]
 
 
-def _analyze_isolated(path: str, source: bytes, config: Config) -> FileReport:
+def _isolated(task: str, item: tuple[str, bytes], config: Config, project: ProjectIndex):
     with concurrent.futures.ProcessPoolExecutor(
-        max_workers=1, initializer=_init_worker, initargs=(config,)
+        max_workers=1, initializer=_init_worker, initargs=(config, project)
     ) as pool:
         try:
-            return pool.submit(_analyze_chunk, [(path, source)]).result()[0]
+            return pool.submit(_run_chunk, task, [item]).result()[0]
         except BrokenProcessPool:
+            if task == _FACTS:
+                return {}
+            path = item[0]
             detail = "the parser crashed on it"
             return FileReport(path=path, findings=[diagnostic(path, PARSE_ERROR, detail)])

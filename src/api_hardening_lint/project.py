@@ -1,0 +1,96 @@
+"""Facts about the whole project that rules need while they look at one file.
+
+Some findings depend on other files: Django settings and URL modules, FastAPI
+routers included elsewhere with dependencies, Flask blueprints whose hooks are
+registered in the app factory. Before the analysis, each file whose text a
+fact collector wants is parsed once to collect plain data; the data of all
+files forms the project index, which every rule can read through
+``FileContext.project``. Facts are cached per file like findings are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from api_hardening_lint.rule import Trigger, text_matches
+
+if TYPE_CHECKING:
+    from api_hardening_lint.context import FileContext
+
+logger = logging.getLogger(__name__)
+
+# Folders that hold a project's packages without being part of module names.
+_SOURCE_ROOTS = frozenset({"src", "lib", "app_src"})
+
+
+class FactCollector:
+    """Reads one kind of fact from a parsed file for the project index.
+
+    Subclasses set :attr:`name` and :attr:`triggers` and implement
+    :meth:`collect`. A rule lists the collectors it reads in ``Rule.facts``.
+
+    Attributes:
+        name: The key the facts are stored under in the index.
+        triggers: As for rules: text of which one must occur in a file for
+            the collector to run on it.
+    """
+
+    name: ClassVar[str]
+    triggers: ClassVar[tuple[Trigger, ...]] = ()
+
+    @classmethod
+    def wants(cls, source: bytes) -> bool:
+        return text_matches(cls.triggers, source)
+
+    @classmethod
+    def collect(cls, context: FileContext) -> Any:
+        """Return JSON-ready data about the file, or None when it has none."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ProjectIndex:
+    """Facts of every file in the run, by collector name.
+
+    ``facts[name]`` is a list of ``(path, data)`` pairs in path order, where
+    ``data`` is what the collector returned for the file at ``path``.
+    """
+
+    facts: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+
+    def of(self, name: str) -> list[tuple[str, Any]]:
+        """Return the ``(path, data)`` pairs collected under ``name``."""
+        return self.facts.get(name, [])
+
+    def fingerprint(self) -> str:
+        """Hash the facts, so cached findings that read them expire with them."""
+        text = json.dumps(self.facts, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_files(cls, per_file: dict[str, dict[str, Any]]) -> ProjectIndex:
+        """Build the index from ``{path: {collector name: data}}``."""
+        facts: dict[str, list[tuple[str, Any]]] = {}
+        for path in sorted(per_file):
+            for name, data in sorted(per_file[path].items()):
+                facts.setdefault(name, []).append((path, data))
+        return cls(facts)
+
+
+EMPTY_INDEX = ProjectIndex()
+
+
+def module_name(path: str) -> str:
+    """Return the dotted module a file defines: ``src/shop/api/users.py`` is
+    ``shop.api.users``, ``shop/api/__init__.py`` is ``shop.api``."""
+    parts = list(PurePosixPath(path).with_suffix("").parts)
+    while parts and (parts[0] in ("/", ".", "..") or parts[0] in _SOURCE_ROOTS):
+        parts.pop(0)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
