@@ -90,7 +90,7 @@ def test_file_over_the_size_limit_is_skipped_with_a_diagnostic(tmp_path):
     report = analyze_source("generated.py", big.read_bytes(), Config())
 
     assert [(f.line, f.rule_id) for f in report.findings] == [(1, "AHL004")]
-    assert "MiB is over the 2048 KiB limit" in report.findings[0].message
+    assert "MiB is over the 1024 KiB limit" in report.findings[0].message
 
 
 class _Exploding(Rule):

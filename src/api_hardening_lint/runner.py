@@ -17,6 +17,7 @@ from pathlib import Path
 from api_hardening_lint import __version__
 from api_hardening_lint.config import Config
 from api_hardening_lint.diagnostics import PARSE_ERROR, UNREADABLE, diagnostic
+from api_hardening_lint.noqa import has_skip_file
 from api_hardening_lint.project import EMPTY_INDEX, ProjectIndex
 from api_hardening_lint.rule import FileReport, Finding
 
@@ -252,13 +253,31 @@ def run(
     cache = Cache(config.root / CACHE_DIR, config) if use_cache else None
     readable: list[tuple[str, bytes, str]] = []
     reports: list[FileReport] = []
+    wanted = _Wanted(config)
     for display, path in files:
         result.files += 1
         source, failed = read_file(display, path)
-        if failed is None:
-            readable.append((display, source, Cache.key(source) if cache else ""))
-        else:
+        if failed is not None:
             reports.append(failed)
+            continue
+
+        key = Cache.key(source) if cache else ""
+        skipped = cache.report(display, key, _UNWANTED) if cache else None
+        if skipped is not None:
+            result.cached += 1
+        elif not wanted(source):
+            # Nothing any rule or collector looks for: no parse, no facts,
+            # and its bytes need not be kept for the rest of the run.
+            skipped = FileReport(path=display, lines=source.count(b"\n"))
+            if cache is not None:
+                cache.put_facts(display, key, {})
+                cache.put_report(key, _UNWANTED, skipped)
+        if skipped is not None:
+            reports.append(skipped)
+            if progress:
+                progress(1)
+        else:
+            readable.append((display, source, key))
 
     project = _project_index(readable, config, cache, jobs)
     index = project.fingerprint()
@@ -289,6 +308,31 @@ def run(
         result.findings.extend(report.findings)
     result.findings.sort(key=lambda f: f.sort_key)
     return result
+
+
+_UNWANTED = "unwanted"
+
+
+class _Wanted:
+    """Tell whether any enabled rule or fact collector wants a file's text.
+
+    The rules are loaded on first use, so a run served from the cache does
+    not import the engine.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.checks: list | None = None
+
+    def __call__(self, source: bytes) -> bool:
+        if self.checks is None:
+            rules = _engine().enabled_rules(self.config)
+            self.checks = [*rules, *_engine().fact_collectors(rules)]
+
+        if has_skip_file(source):
+            return False
+
+        return any(check.wants(source) for check in self.checks)
 
 
 def _project_index(
