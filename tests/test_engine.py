@@ -378,3 +378,19 @@ def test_module_names_come_from_paths():
     assert module_name("src/shop/api/users.py") == "shop.api.users"
     assert module_name("shop/api/__init__.py") == "shop.api"
     assert module_name("./settings.py") == "settings"
+
+
+def test_project_index_for_one_file_front_ends_matches_a_whole_run(tmp_path, monkeypatch):
+    from api_hardening_lint import engine
+
+    monkeypatch.setattr(engine, "enabled_rules", lambda config: [_ReadsMarks])
+    _write(tmp_path / "pkg" / "marks.py", "MARK_A = 1\n")
+    use = _write(tmp_path / "pkg" / "use.py", "print(USE_MARKS)\n")
+    config = Config(root=tmp_path)
+
+    index = runner.project_index([str(tmp_path)], config)
+    alone = analyze_source(str(use), use.read_bytes(), config, project=index)
+    whole = runner.run(list(runner.discover([str(tmp_path)], config)), config, jobs=1)
+
+    assert [f.message for f in alone.findings] == ["marks: MARK_A"]
+    assert [f.message for f in whole.findings] == ["marks: MARK_A"]

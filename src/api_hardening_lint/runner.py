@@ -313,6 +313,28 @@ def run(
 _UNWANTED = "unwanted"
 
 
+def project_index(
+    paths: list[str], config: Config, *, use_cache: bool = True, jobs: int = 1
+) -> ProjectIndex:
+    """Collect the project facts of every file under ``paths``.
+
+    For front ends that see one file at a time (flake8, pylint): they analyze
+    each file with the same facts a whole-project run would use. Facts come
+    from the cache while files are unchanged.
+    """
+    cache = Cache(config.root / CACHE_DIR, config) if use_cache else None
+    readable = []
+    for display, path in discover(paths, config):
+        source, failed = read_file(display, path)
+        if failed is None:
+            readable.append((display, source, Cache.key(source) if cache else ""))
+
+    index = _project_index(readable, config, cache, jobs)
+    if cache is not None:
+        cache.save()
+    return index
+
+
 class _Wanted:
     """Tell whether any enabled rule or fact collector wants a file's text.
 
