@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from click.testing import CliRunner
@@ -60,6 +62,11 @@ SCENARIOS = {
     "bad_code": ["check", "--no-cache", "--select", "XYZ1", "project"],
     "missing_path": ["check", "--no-cache", "no_such_folder"],
     "quiet": ["check", "--no-cache", "-q", "--format", "concise", "project"],
+    "junit": ["check", "--no-cache", "--format", "junit", "project", "clean"],
+    "gitlab": ["check", "--no-cache", "--format", "gitlab", "project"],
+    "baselined": ["check", "--no-cache", "baselined"],
+    "missing_baseline": ["check", "--no-cache", "--baseline", "none.json", "project"],
+    "unused_noqa": ["check", "--no-cache", "--report-unused-noqa", "unused_noqa"],
 }
 
 
@@ -112,7 +119,11 @@ def test_sarif_describes_every_rule_and_points_at_each_finding():
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == list(catalogue())
     debug = rules[[r["id"] for r in rules].index("AHL401")]
-    assert debug["properties"]["tags"] == ["security", "CWE-489", "CWE-215"]
+    assert debug["properties"]["tags"] == [
+        "security",
+        "external/cwe/cwe-489",
+        "external/cwe/cwe-215",
+    ]
     assert debug["properties"]["security-severity"] == "8.0"
     assert [
         (
@@ -128,7 +139,51 @@ def test_sarif_describes_every_rule_and_points_at_each_finding():
     ]
 
 
-@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
+def test_sarif_gives_github_what_code_scanning_reads():
+    log = _sarif(Path("project"))
+
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    debug = rules["AHL401"]
+    markdown = debug["help"]["markdown"]
+    assert debug["help"]["text"].startswith(debug["shortDescription"]["text"])
+    example = "```python\nfrom flask import Flask"
+    for part in ("**Why:**", "**Fix:**", example, "CWE-489"):
+        assert part in markdown
+    assert rules["AHL001"]["properties"]["tags"] == ["tool-diagnostic"]
+    for result in log["runs"][0]["results"]:
+        assert re.fullmatch(
+            "[0-9a-f]{32}", result["partialFingerprints"]["apiHardeningLint/v1"]
+        )
+
+
+def _sarif_by_fingerprint(folder: Path) -> dict[str, tuple[str, int]]:
+    log = _sarif(Path("."), folder)
+    return {
+        result["partialFingerprints"]["apiHardeningLint/v1"]: (
+            result["ruleId"],
+            result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for result in log["runs"][0]["results"]
+    }
+
+
+def test_sarif_fingerprints_survive_lines_inserted_at_the_top(tmp_path):
+    app = tmp_path / "app.py"
+    body = (CLI / "project" / "app.py").read_text(encoding="utf-8")
+    app.write_text(body + 'app.config["DEBUG"] = True\n', encoding="utf-8")
+    before = _sarif_by_fingerprint(tmp_path)
+
+    app.write_text("import os\n" * 7 + body + 'app.config["DEBUG"] = True\n')
+    after = _sarif_by_fingerprint(tmp_path)
+
+    assert len(before) == 2
+    assert after.keys() == before.keys()
+    assert {key: (rule, line + 7) for key, (rule, line) in before.items()} == after
+
+
+@pytest.mark.parametrize(
+    "output_format", ["text", "json", "sarif", "github", "junit", "gitlab"]
+)
 def test_every_format_reports_the_pilot_rule_on_each_example(output_format):
     result = _invoke(["check", "--no-cache", "--format", output_format, "."], EXAMPLES)
 
@@ -142,6 +197,12 @@ def test_every_format_reports_the_pilot_rule_on_each_example(output_format):
     elif output_format == "json":
         findings = json.loads(result.stdout)["findings"]
         paths = [f["path"] for f in findings if f["rule_id"] == "AHL401"]
+    elif output_format == "gitlab":
+        issues = json.loads(result.stdout)
+        paths = [i["location"]["path"] for i in issues if i["check_name"] == "AHL401"]
+    elif output_format == "junit":
+        cases = ElementTree.fromstring(result.stdout).iter("testcase")
+        paths = [c.get("file") for c in cases if c.get("name").startswith("AHL401")]
     else:
         paths = [line for line in result.stdout.splitlines() if "AHL401" in line]
     apps = {app for app in ("flask_app", "fastapi_app", "django_app") for p in paths if app in p}
@@ -170,3 +231,52 @@ def test_colour_only_when_asked_or_on_a_terminal():
 
     assert "\x1b[" not in plain.stdout
     assert "\x1b[" in coloured.stdout
+
+
+def _unused_noqa(result) -> list[tuple[int, str]]:
+    findings = json.loads(result.stdout)["findings"]
+    return [(f["line"], f["message"]) for f in findings if f["rule_id"] == "AHL006"]
+
+
+def test_unused_noqa_is_the_same_on_a_cold_and_a_warm_run(tmp_path):
+    source = (CLI / "unused_noqa" / "app.py").read_text(encoding="utf-8")
+    (tmp_path / "app.py").write_text(source, encoding="utf-8")
+    args = ["check", "--format", "json", "--report-unused-noqa", "."]
+
+    cold = _invoke(args, tmp_path)
+    plain = _invoke(["check", "--format", "json", "."], tmp_path)
+    warm = _invoke(args, tmp_path)
+
+    assert (tmp_path / ".api-hardening-lint-cache").is_dir()
+    assert _unused_noqa(cold) == [
+        (7, "A noqa comment names codes that silenced nothing: AHL401"),
+        (8, "A noqa comment names codes that silenced nothing: AHL4"),
+    ]
+    assert _unused_noqa(warm) == _unused_noqa(cold)
+    assert _unused_noqa(plain) == []
+    assert json.loads(plain.stdout)["findings"] == []
+
+
+def test_unused_noqa_judges_only_codes_of_rules_that_ran():
+    args = ["check", "--no-cache", "--format", "json", "--report-unused-noqa"]
+
+    only_secrets = _invoke([*args, "--select", "AHL1", "unused_noqa"])
+    no_debug = _invoke([*args, "--ignore", "AHL4", "unused_noqa"])
+
+    assert _unused_noqa(only_secrets) == []
+    assert _unused_noqa(no_debug) == []
+
+
+def test_unused_noqa_counts_a_finding_that_configuration_drops_as_silenced(tmp_path):
+    (tmp_path / "app.py").write_text(
+        "from flask import Flask\n"
+        "app = Flask(__name__)\n"
+        "if __name__ == '__main__':\n"
+        "    app.run(debug=True)  # noqa: AHL401 -- local entry point\n",
+        encoding="utf-8",
+    )
+    args = ["check", "--no-cache", "--format", "json", "--report-unused-noqa"]
+
+    result = _invoke([*args, "--min-confidence", "high", "."], tmp_path)
+
+    assert json.loads(result.stdout)["findings"] == []

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from api_hardening_lint import __version__, output
+from api_hardening_lint import __version__, baseline, output
+from api_hardening_lint.baseline import Baseline, BaselineError
 from api_hardening_lint.config import (
     Config,
     ConfigError,
@@ -20,7 +21,7 @@ from api_hardening_lint.config import (
     parse_codes,
 )
 from api_hardening_lint.registry import catalogue, catalogue_dir
-from api_hardening_lint.rule import Level, severity_counts
+from api_hardening_lint.rule import Finding, Level, severity_counts
 from api_hardening_lint.runner import RunResult, discover, run
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,23 @@ def main() -> None:
     "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores]."
 )
 @click.option("--no-cache", is_flag=True, help="Analyze every file, even unchanged ones.")
+@click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False),
+    help="Report only findings not recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    "write_baseline",
+    type=click.Path(dir_okay=False),
+    help="Record every finding of this run in a baseline file, and exit 0.",
+)
+@click.option(
+    "--report-unused-noqa",
+    is_flag=True,
+    help="Also report noqa comments naming AHL codes that silenced nothing (AHL006).",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--color/--no-color", "colour", default=None, help="Force colour on or off.")
 @click.option("-v", "--verbose", count=True, help="Say more on stderr (-vv for debug).")
@@ -130,6 +148,9 @@ def check(
     config_path: str | None,
     jobs: int | None,
     no_cache: bool,
+    baseline_path: str | None,
+    write_baseline: str | None,
+    report_unused_noqa: bool,
     exit_zero: bool,
     colour: bool | None,
     verbose: int,
@@ -152,6 +173,10 @@ def check(
     )
     logger.debug("configuration: %s", config)
 
+    accepted = None
+    if write_baseline is None:
+        accepted = _load_baseline(baseline_path, config)
+
     try:
         files = list(discover(list(paths) or ["."], config))
     except FileNotFoundError as exc:
@@ -170,9 +195,52 @@ def check(
         elapsed,
     )
 
-    _print(result, output_format, _use_colour(colour), quiet)
+    if report_unused_noqa:
+        merged = [*result.findings, *result.unused_noqa]
+        result.findings = sorted(merged, key=lambda f: f.sort_key)
+
+    if write_baseline is not None:
+        _write_baseline(Path(write_baseline), result.findings, quiet)
+        return
+
+    baselined = 0
+    if accepted is not None:
+        kept = baseline.filter_findings(result.findings, accepted)
+        baselined = len(result.findings) - len(kept)
+        logger.info(
+            "%d findings are in the baseline %s; %d of its entries matched nothing",
+            baselined,
+            accepted.path,
+            baseline.unmatched(result.findings, accepted),
+        )
+        result.findings = kept
+
+    checked = [display for display, _ in files]
+    _print(result, output_format, _use_colour(colour), quiet, checked, baselined)
     if result.findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
+
+
+def _load_baseline(option: str | None, config: Config) -> Baseline | None:
+    try:
+        if option is not None:
+            return baseline.load(Path(option))
+        return baseline.load_configured(config)
+    except BaselineError as exc:
+        click.echo(f"api-hardening-lint: baseline error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _write_baseline(path: Path, findings: list[Finding], quiet: bool) -> None:
+    try:
+        count = baseline.write(path, findings)
+    except BaselineError as exc:
+        click.echo(f"api-hardening-lint: baseline error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+    if not quiet:
+        entries = f"{count} finding{'s' if count != 1 else ''}"
+        click.echo(f"Recorded {entries} in the baseline {path.as_posix()}.", err=True)
 
 
 def _run_with_progress(
@@ -186,27 +254,39 @@ def _run_with_progress(
         return run(files, config, jobs=jobs, use_cache=use_cache, progress=bar.update)
 
 
-def _summary(result: RunResult) -> dict:
+def _summary(result: RunResult, baselined: int) -> dict:
     counts = severity_counts(result.findings)
-    return {
+    summary = {
         "files": result.files,
         "findings": len(result.findings),
         **{level.label: count for level, count in counts.items()},
     }
+    if baselined:
+        summary["baselined"] = baselined
+    return summary
 
 
-def _summary_line(result: RunResult) -> str:
+def _summary_line(result: RunResult, baselined: int) -> str:
     files = f"{result.files} file{'s' if result.files != 1 else ''} checked"
+    hidden = f"; {baselined} in the baseline not shown" if baselined else ""
     if not result.findings:
-        return f"No findings; {files}."
+        return f"No findings; {files}{hidden}."
 
     counts = severity_counts(result.findings)
     parts = ", ".join(f"{n} {level.label}" for level, n in counts.items() if n)
     total = len(result.findings)
-    return f"Found {total} finding{'s' if total != 1 else ''} ({parts}); {files}."
+    found = f"Found {total} finding{'s' if total != 1 else ''} ({parts})"
+    return f"{found}; {files}{hidden}."
 
 
-def _print(result: RunResult, output_format: str, colour: bool | None, quiet: bool) -> None:
+def _print(
+    result: RunResult,
+    output_format: str,
+    colour: bool | None,
+    quiet: bool,
+    files: list[str],
+    baselined: int,
+) -> None:
     findings = result.findings
     if output_format in ("text", "concise"):
         use_colour = bool(colour) if colour is not None else sys.stdout.isatty()
@@ -215,18 +295,22 @@ def _print(result: RunResult, output_format: str, colour: bool | None, quiet: bo
         ):
             click.echo(line, color=colour)
         if not quiet:
-            click.echo(_summary_line(result))
+            click.echo(_summary_line(result, baselined))
         return
 
     if output_format == "json":
-        click.echo(output.render_json(findings, _summary(result)))
+        click.echo(output.render_json(findings, _summary(result, baselined)))
     elif output_format == "sarif":
         click.echo(output.render_sarif(findings))
     elif output_format == "github":
         for line in output.render_github(findings):
             click.echo(line)
+    elif output_format == "junit":
+        click.echo(output.render_junit(findings, files))
+    elif output_format == "gitlab":
+        click.echo(output.render_gitlab(findings))
     if not quiet:
-        click.echo(_summary_line(result), err=True)
+        click.echo(_summary_line(result, baselined), err=True)
 
 
 @main.command("rules")

@@ -87,6 +87,12 @@ def _per_file_ignores(key: str, value: object, source: str) -> tuple:
     )
 
 
+def _file_path(key: str, value: object, source: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{source}: '{key}' must be a file path")
+    return value
+
+
 def _positive_int(key: str, value: object, source: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ConfigError(f"{source}: '{key}' must be a positive whole number")
@@ -105,6 +111,7 @@ _PARSERS = {
     "min-severity": ("min_severity", _level),
     "min-confidence": ("min_confidence", _level),
     "max-file-size-kb": ("max_file_size_kb", _positive_int),
+    "baseline": ("baseline", _file_path),
 }
 
 
@@ -126,6 +133,8 @@ class Config:
         min_severity: Findings below this severity are dropped.
         min_confidence: Findings below this confidence are dropped.
         max_file_size_kb: Larger files are skipped with a diagnostic.
+        baseline: Baseline file, relative to ``root``, whose findings are not
+            reported; see :mod:`api_hardening_lint.baseline`.
     """
 
     root: Path = field(default_factory=Path.cwd)
@@ -141,6 +150,7 @@ class Config:
     min_severity: Level = Level.LOW
     min_confidence: Level = Level.LOW
     max_file_size_kb: int = DEFAULT_MAX_FILE_SIZE_KB
+    baseline: str | None = None
 
     def is_enabled(self, rule_id: str) -> bool:
         """Tell whether a rule runs, by the most specific matching code."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import itertools
 import logging
 import time
@@ -23,7 +24,14 @@ from api_hardening_lint.diagnostics import (
 from api_hardening_lint.positions import node_ranges
 from api_hardening_lint.project import EMPTY_INDEX, FactCollector, ProjectIndex
 from api_hardening_lint.registry import rule_classes
-from api_hardening_lint.rule import FileReport, Finding, PendingReport, Related, Rule
+from api_hardening_lint.rule import (
+    FileReport,
+    Finding,
+    PendingReport,
+    Related,
+    Rule,
+    fingerprint,
+)
 from api_hardening_lint.walker import Handler, node_types_by_name, walk
 
 logger = logging.getLogger(__name__)
@@ -36,6 +44,10 @@ _DEEP_BRACKETS = 100
 _BRACKET_STEP = {ord(c): 1 for c in "([{"} | {ord(c): -1 for c in ")]}"}
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKET_STEP)
 _HANDLER_NAMES: dict[type, list[tuple[str, type, bool]]] = {}
+# A reported node up to this many lines long is fingerprinted by all its
+# lines; a longer one (a whole function) by its first, so that editing its
+# body keeps the finding's identity.
+_FINGERPRINT_LINES = 5
 
 
 def enabled_rules(config: Config) -> list[type[Rule]]:
@@ -107,7 +119,8 @@ def analyze_source(
         )
         report.findings.append(diagnostic(path, RULE_CRASHED, detail))
 
-    return _filter(report, config, source, apply_noqa)
+    ran = None if crashed else [cls.id for cls in rules]
+    return _filter(report, config, source, apply_noqa, ran)
 
 
 def _context(
@@ -313,12 +326,38 @@ def _resolve(
     return findings
 
 
-def _filter(report: FileReport, config: Config, source: bytes, apply_noqa: bool) -> FileReport:
-    lines: list[str] | None = None
-    relpath = config.relative(report.path) if config.per_file_ignores else ""
+def _filter(
+    report: FileReport,
+    config: Config,
+    source: bytes,
+    apply_noqa: bool,
+    ran: list[str] | None = None,
+) -> FileReport:
+    """Drop what configuration and noqa comments silence; fingerprint the rest.
+
+    ``ran`` names the rules that analyzed the whole file: only then can its
+    noqa comments be judged unused.
+    """
+    relpath = config.relative(report.path)
+    lines = _lines(source) if report.findings else []
+    findings = _fingerprinted(report.findings, relpath, lines)
+    if apply_noqa and ran is not None:
+        found = [(f.line, f.rule_id) for f in findings]
+        unused = [
+            diagnostic(report.path, noqa.UNUSED_NOQA, ", ".join(codes), line, column)
+            for line, column, codes in noqa.unused_codes(source, found, ran)
+        ]
+        if unused and not lines:
+            lines = _lines(source)
+        report.unused_noqa = [
+            f
+            for f in _fingerprinted(unused, relpath, lines)
+            if not config.ignored_in(f.rule_id, relpath)
+        ]
+
     kept = []
-    for finding in report.findings:
-        if relpath and config.ignored_in(finding.rule_id, relpath):
+    for finding in findings:
+        if config.ignored_in(finding.rule_id, relpath):
             continue
 
         if not finding.rule_id.startswith("AHL0") and (
@@ -327,14 +366,40 @@ def _filter(report: FileReport, config: Config, source: bytes, apply_noqa: bool)
         ):
             continue
 
-        if apply_noqa:
-            if lines is None:
-                lines = source.decode("utf-8", "replace").splitlines()
-            index = finding.line - 1
-            if 0 <= index < len(lines) and noqa.is_suppressed(finding.rule_id, lines[index]):
-                continue
+        index = finding.line - 1
+        if (
+            apply_noqa
+            and 0 <= index < len(lines)
+            and noqa.is_suppressed(finding.rule_id, lines[index])
+        ):
+            continue
 
         kept.append(finding)
-    report.findings = sorted(kept, key=lambda f: f.sort_key)
+    report.findings = kept
     return report
 
+
+def _lines(source: bytes) -> list[str]:
+    return source.decode("utf-8", "replace").splitlines()
+
+
+def _fingerprinted(
+    findings: list[Finding], relpath: str, lines: list[str]
+) -> list[Finding]:
+    """Return ``findings`` sorted, each with its stable fingerprint."""
+    seen: dict[tuple[str, str], int] = {}
+    result = []
+    for finding in sorted(findings, key=lambda f: f.sort_key):
+        end = finding.end_line
+        if end - finding.line >= _FINGERPRINT_LINES:
+            end = finding.line
+        code = " ".join(" ".join(lines[finding.line - 1 : end]).split())
+        occurrence = seen.get((finding.rule_id, code), 0)
+        seen[(finding.rule_id, code)] = occurrence + 1
+        result.append(
+            dataclasses.replace(
+                finding,
+                fingerprint=fingerprint(finding.rule_id, relpath, code, occurrence),
+            )
+        )
+    return result

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
+from collections.abc import Collection, Iterable
 
 SKIP_FILE = b"api-hardening-lint: skip-file"
+UNUSED_NOQA = "AHL006"
 
 # ``# noqa`` alone silences every rule on the line; ``# noqa: AHL101, AHL4``
 # silences the listed codes or prefixes. Text after the codes, such as
@@ -48,3 +52,63 @@ def is_suppressed(rule_id: str, line: str) -> bool:
         return False
 
     return not codes or any(rule_id.startswith(code) for code in codes)
+
+
+# Cheap test for a noqa comment naming our codes; only then is the file
+# tokenized to tell comments from strings that merely contain the text.
+_NAMES_OUR_CODES = re.compile(rb"#\s*noqa\s*:[^\n]*AHL", re.IGNORECASE)
+
+
+def unused_codes(
+    source: bytes, found: Iterable[tuple[int, str]], rule_ids: Collection[str]
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Return ``(line, column, codes)`` for noqa comments that silenced nothing.
+
+    ``found`` holds the ``(line, rule id)`` of every finding before any
+    suppression. Only codes that name or prefix one of ``rule_ids``, the rules
+    that ran on the file, are judged; other tools' codes and a bare ``# noqa``
+    never are. A comment that also names AHL006 (or AHL0, AHL00) keeps its
+    codes on purpose and is not reported.
+    """
+    if not _NAMES_OUR_CODES.search(source):
+        return []
+
+    comments = _comments(source)
+    if comments is None:
+        return []
+
+    by_line: dict[int, set[str]] = {}
+    for line, rule_id in found:
+        by_line.setdefault(line, set()).add(rule_id)
+    unused = []
+    for line, (column, text) in sorted(comments.items()):
+        codes = noqa_codes(text)
+        if not codes or any(_keeps_unused(code) for code in codes):
+            continue
+
+        here = by_line.get(line, set())
+        stale = sorted(
+            code
+            for code in codes
+            if any(rule_id.startswith(code) for rule_id in rule_ids)
+            and not any(rule_id.startswith(code) for rule_id in here)
+        )
+        if stale:
+            unused.append((line, column, tuple(stale)))
+    return unused
+
+
+def _keeps_unused(code: str) -> bool:
+    return len(code) > len("AHL") and UNUSED_NOQA.startswith(code)
+
+
+def _comments(source: bytes) -> dict[int, tuple[int, str]] | None:
+    """Return ``{line: (column, text)}`` of every comment, or None if unsure."""
+    comments = {}
+    try:
+        for token in tokenize.tokenize(io.BytesIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = (token.start[1], token.string)
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError, LookupError):
+        return None
+    return comments

@@ -1,17 +1,23 @@
-"""Render findings as text, JSON, SARIF 2.1.0 or GitHub workflow annotations."""
+"""Render findings as text, JSON, SARIF 2.1.0, GitHub annotations, JUnit or GitLab."""
 
 from __future__ import annotations
 
 import json
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import click
 
 from api_hardening_lint import __version__
+from api_hardening_lint.baseline import key
 from api_hardening_lint.registry import Entry, catalogue
 from api_hardening_lint.rule import Finding, Level
 
-FORMATS = ("text", "concise", "json", "sarif", "github")
+FORMATS = ("text", "concise", "json", "sarif", "github", "junit", "gitlab")
+# The key of our own fingerprint in SARIF ``partialFingerprints``; bump its
+# version whenever the fingerprint's recipe changes.
+SARIF_FINGERPRINT = "apiHardeningLint/v1"
 INFORMATION_URI = "https://pypi.org/project/api-hardening-lint/"
 _SEVERITY_COLOURS = {Level.HIGH: "red", Level.MEDIUM: "yellow", Level.LOW: "cyan"}
 _SARIF_LEVELS = {Level.HIGH: "error", Level.MEDIUM: "warning", Level.LOW: "note"}
@@ -20,6 +26,9 @@ _SECURITY_SEVERITY = {Level.HIGH: "8.0", Level.MEDIUM: "5.5", Level.LOW: "3.0"}
 _PRECISION = {Level.HIGH: "high", Level.MEDIUM: "medium", Level.LOW: "low"}
 _GITHUB_LEVELS = {Level.HIGH: "error", Level.MEDIUM: "warning", Level.LOW: "notice"}
 _AUTOFIX_TEXT = {"none": "no autofix", "safe": "autofix", "unsafe": "unsafe autofix"}
+_GITLAB_SEVERITY = {Level.HIGH: "critical", Level.MEDIUM: "major", Level.LOW: "minor"}
+# Characters XML 1.0 cannot carry, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _first_line(finding: Finding, colour: bool) -> str:
@@ -36,7 +45,9 @@ def _first_line(finding: Finding, colour: bool) -> str:
     return f"{location} {code} {severity} {finding.message}{confidence}"
 
 
-def render_text(findings: list[Finding], *, colour: bool, concise: bool) -> Iterator[str]:
+def render_text(
+    findings: list[Finding], *, colour: bool, concise: bool
+) -> Iterator[str]:
     """Yield one line per finding, plus ``why`` and ``fix`` unless concise."""
     entries = catalogue()
     for finding in findings:
@@ -72,7 +83,8 @@ def _public_dict(finding: Finding) -> dict:
 
 
 def _sarif_rule(entry: Entry) -> dict:
-    tags = ["security", *entry.cwe]
+    # GitHub code scanning reads CWE numbers from tags of this shape.
+    tags = ["security", *(f"external/cwe/{cwe.lower()}" for cwe in entry.cwe)]
     if entry.kind == "diagnostic":
         tags = ["tool-diagnostic"]
     help_text = f"{entry.summary}.\nWhy: {entry.rationale}.\nFix: {entry.fix}."
@@ -81,7 +93,7 @@ def _sarif_rule(entry: Entry) -> dict:
         "name": entry.name,
         "shortDescription": {"text": entry.summary},
         "fullDescription": {"text": f"{entry.summary}: {entry.rationale}."},
-        "help": {"text": help_text},
+        "help": {"text": help_text, "markdown": _help_markdown(entry)},
         "defaultConfiguration": {"level": _SARIF_LEVELS[entry.severity]},
         "properties": {
             "tags": tags,
@@ -91,7 +103,26 @@ def _sarif_rule(entry: Entry) -> dict:
     }
 
 
-def _region(line: int, column: int, end_line: int | None = None, end_column: int | None = None) -> dict:
+def _help_markdown(entry: Entry) -> str:
+    parts = [
+        f"**{entry.summary}.**",
+        f"**Why:** {entry.rationale}.",
+        f"**Fix:** {entry.fix} ({_AUTOFIX_TEXT[entry.autofix]}).",
+    ]
+    if entry.bad.strip():
+        parts.append(f"Example:\n\n```python\n{entry.bad.strip()}\n```")
+    if entry.good.strip():
+        parts.append(f"Fixed:\n\n```python\n{entry.good.strip()}\n```")
+    references = [*entry.cwe, *(f"OWASP {item}" for item in entry.owasp)]
+    if references:
+        parts.append("References: " + "; ".join(references) + ".")
+    parts.append(f"Run `api-hardening-lint explain {entry.id}` for the full page.")
+    return "\n\n".join(parts)
+
+
+def _region(
+    line: int, column: int, end_line: int | None = None, end_column: int | None = None
+) -> dict:
     region = {"startLine": line, "startColumn": column + 1}
     if end_line is not None and end_column is not None:
         region["endLine"] = end_line
@@ -124,6 +155,7 @@ def render_sarif(findings: list[Finding], *, successful: bool = True) -> str:
                     }
                 }
             ],
+            "partialFingerprints": {SARIF_FINGERPRINT: key(finding)},
             "properties": {"confidence": finding.confidence.label},
         }
         if finding.related:
@@ -186,3 +218,83 @@ def render_github(findings: list[Finding]) -> Iterator[str]:
         level = _GITHUB_LEVELS[finding.severity]
         message = f"{finding.rule_id} [{finding.severity.label}] {finding.message}"
         yield f"::{level} {properties}::{_escape_data(message)}"
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def render_junit(findings: list[Finding], files: list[str]) -> str:
+    """Return JUnit XML: a failed case per finding, a passed one per clean file.
+
+    ``files`` are the display paths of every file checked. Cases are named by
+    rule, numbered within their file when a rule repeats, and never by line,
+    so a dashboard tracks the same failure across runs while lines move.
+    """
+    by_path: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
+    clean = sorted(set(files) - set(by_path))
+    counts = {"tests": str(len(findings) + len(clean)), "failures": str(len(findings))}
+
+    root = ET.Element("testsuites", name="api-hardening-lint", **counts)
+    suite = ET.SubElement(
+        root, "testsuite", name="api-hardening-lint", errors="0", skipped="0", **counts
+    )
+    for path in sorted({*by_path, *clean}):
+        shown = _xml_text(path)
+        if path not in by_path:
+            ET.SubElement(
+                suite, "testcase", classname=shown, name="no findings", file=shown
+            )
+            continue
+
+        repeats: dict[str, int] = {}
+        for finding in by_path[path]:
+            repeats[finding.rule_id] = repeats.get(finding.rule_id, 0) + 1
+            name = f"{finding.rule_id} {finding.rule_name}"
+            if repeats[finding.rule_id] > 1:
+                name += f" ({repeats[finding.rule_id]})"
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=shown,
+                name=_xml_text(name),
+                file=shown,
+                line=str(finding.line),
+            )
+            lines = list(render_text([finding], colour=False, concise=False))
+            failure = ET.SubElement(
+                case, "failure", message=_xml_text(lines[0]), type=finding.rule_id
+            )
+            failure.text = _xml_text("\n".join(lines))
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}'
+
+
+def render_gitlab(findings: list[Finding]) -> str:
+    """Return a GitLab code quality report: a JSON list of issues."""
+    entries = catalogue()
+    issues = []
+    for finding in findings:
+        entry = entries[finding.rule_id]
+        category = "Bug Risk" if entry.kind == "diagnostic" else "Security"
+        issues.append(
+            {
+                "type": "issue",
+                "check_name": finding.rule_id,
+                "description": (
+                    f"{finding.rule_id} [{finding.severity.label}] {finding.message}"
+                ),
+                "content": {"body": f"Why: {entry.rationale}.\n\nFix: {entry.fix}."},
+                "categories": [category],
+                "severity": _GITLAB_SEVERITY[finding.severity],
+                "fingerprint": key(finding),
+                "location": {
+                    "path": finding.path,
+                    "lines": {"begin": finding.line, "end": finding.end_line},
+                },
+            }
+        )
+    return json.dumps(issues, indent=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
@@ -71,6 +72,8 @@ class Finding:
 
     Lines are 1-based and columns 0-based, as flake8 and Python's own
     tracebacks count them; ``end_line``/``end_column`` close the range.
+    ``fingerprint`` names the finding by rule, file and flagged code, not by
+    line, so it stays the same when lines move (see :func:`fingerprint`).
     """
 
     path: str
@@ -84,6 +87,7 @@ class Finding:
     severity: Level
     confidence: Level
     related: tuple[Related, ...] = ()
+    fingerprint: str = ""
 
     @property
     def sort_key(self) -> tuple:
@@ -106,6 +110,7 @@ class Finding:
                 {"line": r.line, "column": r.column, "message": r.message}
                 for r in self.related
             ],
+            "fingerprint": self.fingerprint,
         }
 
     @classmethod
@@ -123,7 +128,22 @@ class Finding:
             severity=Level.parse(data["severity"]),
             confidence=Level.parse(data["confidence"]),
             related=tuple(Related(**r) for r in data.get("related", ())),
+            fingerprint=data.get("fingerprint", ""),
         )
+
+
+def fingerprint(rule_id: str, path: str, code: str, occurrence: int = 0) -> str:
+    """Return a stable hash naming a finding by rule, file and flagged code.
+
+    ``path`` should be relative to the project root and ``code`` the text of
+    the flagged lines; runs of whitespace count as one space. ``occurrence``
+    tells apart identical code flagged by the same rule in the same file.
+    Only the hash leaves this function, never the code, which may hold a
+    secret.
+    """
+    normalised = " ".join(code.split())
+    data = "\0".join((rule_id, path, normalised, str(occurrence)))
+    return hashlib.sha256(data.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 @dataclass
@@ -134,6 +154,8 @@ class FileReport:
     findings: list[Finding] = field(default_factory=list)
     lines: int = 0
     parsed: bool = False
+    # AHL006 findings: noqa comments that silenced nothing; reported on request.
+    unused_noqa: list[Finding] = field(default_factory=list)
 
 
 def severity_counts(findings: list[Finding]) -> dict[Level, int]:

@@ -35,6 +35,8 @@ class RunResult:
     """Findings of a whole run, with what it cost."""
 
     findings: list[Finding] = field(default_factory=list)
+    # AHL006: noqa comments that silenced nothing, shown only on request.
+    unused_noqa: list[Finding] = field(default_factory=list)
     files: int = 0
     lines: int = 0
     parsed: int = 0
@@ -138,7 +140,12 @@ class Cache:
 
     def report(self, path: str, key: str, index: str) -> FileReport | None:
         entry = self._entry(path, key)
-        if entry is None or entry.get("index") != index or "findings" not in entry:
+        if entry is None or entry.get("index") != index:
+            return None
+
+        # Entries from before unused noqa comments were recorded lack both
+        # them and fingerprints, so they count as misses.
+        if "findings" not in entry or "unused_noqa" not in entry:
             return None
 
         return FileReport(
@@ -146,6 +153,7 @@ class Cache:
             findings=[Finding.from_dict(f) for f in entry["findings"]],
             lines=entry["lines"],
             parsed=entry["parsed"],
+            unused_noqa=[Finding.from_dict(f) for f in entry["unused_noqa"]],
         )
 
     def put_facts(self, path: str, key: str, facts: dict) -> None:
@@ -159,6 +167,7 @@ class Cache:
             lines=report.lines,
             parsed=report.parsed,
             findings=[f.to_dict() for f in report.findings],
+            unused_noqa=[f.to_dict() for f in report.unused_noqa],
         )
         self.dirty = True
 
@@ -306,7 +315,9 @@ def run(
         result.lines += report.lines
         result.parsed += report.parsed
         result.findings.extend(report.findings)
+        result.unused_noqa.extend(report.unused_noqa)
     result.findings.sort(key=lambda f: f.sort_key)
+    result.unused_noqa.sort(key=lambda f: f.sort_key)
     return result
 
 
