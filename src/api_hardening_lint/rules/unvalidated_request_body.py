@@ -1,0 +1,1059 @@
+"""AHL301 unvalidated-request-body."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from api_hardening_lint.nodes import dotted_name, keyword
+from api_hardening_lint.positions import node_ranges
+from api_hardening_lint.registry import knowledge
+from api_hardening_lint.rule import Level, Rule
+
+logger = logging.getLogger(__name__)
+
+_FACTS = knowledge("validation")
+_FLASK = _FACTS["flask"]
+_DJANGO = _FACTS["django"]
+_FASTAPI = _FACTS["fastapi"]
+_VALID = _FACTS["validators"]
+_PROPAGATE = _FACTS["propagate"]
+_SINKS = _FACTS["sinks"]
+
+FLASK_REQUEST = frozenset(_FLASK["request"])
+FLASK_ATTRIBUTES = frozenset(_FLASK["attributes"])
+FLASK_METHODS = frozenset(_FLASK["methods"])
+DJANGO_MODULES = tuple(_DJANGO["modules"])
+DJANGO_REQUEST_NAMES = frozenset(_DJANGO["request_names"])
+DJANGO_REQUEST_CLASSES = frozenset(_DJANGO["request_classes"])
+DJANGO_ATTRIBUTES = frozenset(_DJANGO["attributes"])
+DRF_MODULES = tuple(_DJANGO["drf_modules"])
+DRF_ATTRIBUTES = frozenset(_DJANGO["drf_attributes"])
+FASTAPI_MODULES = tuple(_FASTAPI["modules"])
+FASTAPI_REQUEST_NAMES = frozenset(_FASTAPI["request_names"])
+FASTAPI_REQUEST_CLASSES = frozenset(_FASTAPI["request_classes"])
+AWAITED_METHODS = frozenset(_FASTAPI["awaited_methods"])
+DICT_TYPES = frozenset(_FASTAPI["dict_types"])
+LIST_TYPES = frozenset(_FASTAPI["list_types"])
+LOOSE_ITEMS = frozenset(_FASTAPI["loose_items"])
+NOT_BODY_MARKERS = frozenset(_FASTAPI["not_body_markers"])
+BODY_MARKERS = frozenset(_FASTAPI["body_markers"])
+ANY_TYPES = frozenset(_FASTAPI["any_types"])
+BODY_METHODS = frozenset(_FASTAPI["body_methods"])
+VALIDATOR_METHODS = frozenset(_VALID["methods"])
+VALIDATOR_PREFIXES = tuple(_VALID["prefixes"])
+VALIDATOR_FUNCTIONS = frozenset(_VALID["functions"])
+VALIDATOR_DECORATORS = frozenset(_VALID["decorators"])
+VALIDATOR_SUFFIXES = tuple(_VALID["class_suffixes"])
+VALIDATOR_BASES = frozenset(_VALID["class_bases"])
+FORM_SUFFIXES = tuple(_VALID["form_suffixes"])
+FORM_BASES = frozenset(_VALID["form_bases"])
+FORM_CHECKS = frozenset(_VALID["form_check_methods"])
+VALIDATOR_MODULE_WORDS = frozenset(_VALID["module_words"])
+PROPAGATORS = frozenset(_PROPAGATE["functions"])
+STRING_METHODS = frozenset(_PROPAGATE["string_methods"])
+ANSWER_METHODS = frozenset(_PROPAGATE["answer_methods"])
+ORM_BASES = frozenset(_SINKS["orm_bases"])
+MODEL_MODULE_WORDS = frozenset(_SINKS["model_module_words"])
+QUERY_ATTRIBUTES = frozenset(_SINKS["query_attributes"])
+CREATE_METHODS = frozenset(_SINKS["create_methods"])
+LOOKUP_METHODS = frozenset(_SINKS["lookup_methods"])
+DEFAULTS_KEYWORDS = frozenset(_SINKS["defaults_keywords"])
+FETCH_METHODS = frozenset(_SINKS["fetch_methods"])
+FETCH_FUNCTIONS = frozenset(_SINKS["fetch_functions"])
+SAVE_METHODS = frozenset(_SINKS["save_methods"])
+ADD_METHODS = frozenset(_SINKS["add_methods"])
+SESSION_NAMES = frozenset(_SINKS["session_names"])
+SQL_METHODS = frozenset(_SINKS["sql_methods"])
+SQL_FUNCTIONS = frozenset(_SINKS["sql_functions"])
+PATH_FUNCTIONS = frozenset(_SINKS["path_functions"])
+UPLOAD_SAVE_METHODS = frozenset(_SINKS["upload_save_methods"])
+COMMAND_FUNCTIONS = frozenset(_SINKS["command_functions"])
+SHELL_FUNCTIONS = frozenset(_SINKS["shell_functions"])
+REQUEST_FUNCTIONS = frozenset(_SINKS["request_functions"])
+
+# What a sink does with the data, and how bad that is.
+MASS = "mass"
+LOOKUP = "lookup"
+FIELD = "field"
+SQL = "sql"
+PATH = "path"
+COMMAND = "command"
+URL = "url"
+UNCHECKED_SAVE = "save"
+_SEVERITY = {
+    MASS: Level.HIGH,
+    LOOKUP: Level.HIGH,
+    SQL: Level.HIGH,
+    PATH: Level.HIGH,
+    COMMAND: Level.HIGH,
+    UNCHECKED_SAVE: Level.HIGH,
+    URL: Level.MEDIUM,
+    FIELD: Level.MEDIUM,
+}
+_WHY = {
+    MASS: "every field the client sends is written to the model (mass assignment)",
+    LOOKUP: "the client chooses the fields and lookups of the ORM query",
+    FIELD: "the value is stored with no check of its type, size or format",
+    SQL: "the text becomes part of an SQL statement",
+    PATH: "the text becomes part of a file path",
+    COMMAND: "the text becomes part of a command line",
+    URL: "the client chooses where the server sends a request",
+    UNCHECKED_SAVE: "the serializer or form saves data it never checked",
+}
+_LOOKED_FOR = {
+    "flask": (
+        "no marshmallow load/validate, pydantic model, webargs or flask-smorest"
+        " arguments, WTForms validate() or jsonschema validate was found before it"
+    ),
+    "fastapi": "the body is not declared as a pydantic model",
+    "starlette": "no pydantic model or schema was applied to it before that",
+    "django": "no Form/ModelForm or serializer is_valid() was called before it",
+}
+_BUILTINS = frozenset({"open", "setattr", "isinstance", *(
+    name for name in PROPAGATORS if "." not in name
+)})
+_NO_ORIGINS: frozenset[_Origin] = frozenset()
+_COMPREHENSIONS = (cst.DictComp, cst.ListComp, cst.SetComp, cst.GeneratorExp)
+_TEXT_WIDTH = 40
+_SPACES = re.compile(r"\s+")
+
+# A file needs text that reads a body: a request attribute or method, or a
+# FastAPI route with an awaited ``.json()``-like call or a parameter typed as a
+# mapping or list (return annotations and client code alone do not count).
+_SOURCE_TEXT = re.compile(
+    rb"request\.(?:json|form|values|data|files|get_json|get_data|POST|body|FILES)\b"
+    rb"|\bimport\s[^\n]*\brequest\s+as\s+\w+"
+)
+_FASTAPI_TEXT = re.compile(rb"(?m)^\s*(?:from|import)\s+(?:fastapi|starlette)\b")
+_BODY_ROUTE_TEXT = re.compile(rb"@\w+\.(?:post|put|patch|delete|api_route)\(")
+_BODY_PARAM_TEXT = re.compile(
+    rb"[(,]\s*\w+\s*:\s*(?:typing\.)?"
+    rb"(?:dict|Dict|Mapping|MutableMapping|list|List|Sequence|Annotated)\b"
+    rb"|Body\(|await\s+\w+\.(?:json|form|body)\(\)"
+)
+
+
+@dataclass(eq=False)
+class _Sink:
+    kind: str
+    node: cst.CSTNode
+    confidence: Level
+    via: str | None = None
+
+
+@dataclass(eq=False)
+class _Origin:
+    """Where request data enters a function: a read of the body or a parameter."""
+
+    node: cst.CSTNode
+    label: str
+    framework: str | None
+    validated: bool = False
+    sinks: list[_Sink] = field(default_factory=list)
+    # (callee name, argument position or keyword, as self-method)
+    passes: list[tuple[str, int | str, bool]] = field(default_factory=list)
+
+
+@dataclass
+class _Write:
+    base: str
+    origins: frozenset[_Origin]
+    node: cst.CSTNode
+
+
+@dataclass
+class _Frame:
+    node: cst.FunctionDef | None
+    tainted: dict[str, frozenset[_Origin]] = field(default_factory=dict)
+    django_requests: set[str] = field(default_factory=set)
+    starlette_requests: set[str] = field(default_factory=set)
+    validated_by_check: bool = False
+    reads: list[_Origin] = field(default_factory=list)
+    models: set[str] = field(default_factory=set)
+    writes: list[_Write] = field(default_factory=list)
+    # Serializers and forms built from request data, not yet checked.
+    forms: dict[str, frozenset[_Origin]] = field(default_factory=dict)
+
+
+class UnvalidatedRequestBody(Rule):
+    id = "AHL301"
+
+    @classmethod
+    def wants(cls, source: bytes) -> bool:
+        if _SOURCE_TEXT.search(source):
+            return True
+
+        return bool(
+            _FASTAPI_TEXT.search(source)
+            and _BODY_ROUTE_TEXT.search(source)
+            and _BODY_PARAM_TEXT.search(source)
+        )
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        bindings = context.bindings
+        self._off = context.is_test_file
+        self._frames: list[_Frame] = [_Frame(node=None)]
+        self._origins: dict[int, _Origin] = {}
+        self._reads: list[_Origin] = []
+        self._params: dict[tuple[int, str], _Origin] = {}
+        self._functions: dict[str, list[cst.FunctionDef]] = {}
+        self._classes: dict[str, list[str]] = {}
+        self._imports_django = bindings.imports_any(*DJANGO_MODULES)
+        self._imports_drf = bindings.imports_any(*DRF_MODULES)
+        self._imports_fastapi = bindings.imports_any(*FASTAPI_MODULES)
+        self._body_routes: dict[int, frozenset[str]] | None = None
+        self._scan_definitions(context.module)
+
+    # Where we are.
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        frame = _Frame(node=node)
+        self._frames.append(frame)
+        if self._off:
+            return
+
+        for decorator in node.decorators:
+            if _last(decorator.decorator) in VALIDATOR_DECORATORS:
+                frame.validated_by_check = True
+
+        params = [
+            *node.params.posonly_params,
+            *node.params.params,
+            *node.params.kwonly_params,
+        ]
+        body_route = self._route_methods(node)
+        for param in params:
+            name = param.name.value
+            if self._is_django_request(param):
+                frame.django_requests.add(name)
+                continue
+
+            if self._is_starlette_request(param):
+                frame.starlette_requests.add(name)
+                continue
+
+            if name in ("self", "cls"):
+                continue
+
+            if body_route is not None and self._is_unchecked_body(param):
+                origin = self._origin(param, f"body parameter {name}", "fastapi")
+                frame.tainted[name] = frozenset({origin})
+                continue
+
+            # Any other parameter may receive request data from a caller in
+            # this file; what it reaches is looked up when the file ends.
+            origin = _Origin(node=param, label=name, framework=None)
+            self._params[(id(node), name)] = origin
+            frame.tainted[name] = frozenset({origin})
+
+    def leave_FunctionDef(self, _node: cst.FunctionDef) -> None:
+        frame = self._frames.pop()
+        for write in frame.writes:
+            if write.base in frame.models:
+                self._sink(write.origins, FIELD, write.node, Level.MEDIUM)
+
+    # Data moving through local names.
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._off or self._frames[-1].node is None:
+            return
+
+        targets = [t.target for t in node.targets]
+        self._assign(targets, node.value, node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._off or self._frames[-1].node is None or node.value is None:
+            return
+
+        self._assign([node.target], node.value, node)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        frame = self._frames[-1]
+        if self._off or frame.node is None or not isinstance(node.target, cst.Name):
+            return
+
+        added = self._taint(node.value)
+        if added:
+            name = node.target.value
+            frame.tainted[name] = frame.tainted.get(name, _NO_ORIGINS) | added
+
+    def visit_For(self, node: cst.For) -> None:
+        frame = self._frames[-1]
+        if self._off or frame.node is None:
+            return
+
+        origins = self._taint(node.iter)
+        for name in _target_names(node.target):
+            if origins:
+                frame.tainted[name] = origins
+            else:
+                frame.tainted.pop(name, None)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        frame = self._frames[-1]
+        if self._off or frame.node is None:
+            return
+
+        func = node.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        qualname = self._qualname(func)
+        self._note_models(node, method, qualname)
+
+        if self._is_check(node, method, qualname):
+            return
+
+        if self._is_validator_call(node, method, qualname):
+            for arg in node.args:
+                self._validate(self._taint(arg.value))
+            return
+
+        self._find_sinks(node, method, qualname)
+        self._note_passes(node, method)
+
+        if method == "update" and isinstance(func.value, cst.Name):
+            # ``payload.update(data)`` merges the data into ``payload``.
+            added = self._args_taint(node)
+            name = func.value.value
+            if added and not self._is_query_chain(func.value):
+                frame.tainted[name] = frame.tainted.get(name, _NO_ORIGINS) | added
+
+    def leave_Module(self, _node: cst.Module) -> None:
+        findings = []
+        covered: set[int] = set()
+        for origin in self._reads:
+            sinks = self._resolve(origin, set())
+            # Two reads that end in the same calls, as in ``User(name=form["a"],
+            # email=form["b"])``, are one weakness.
+            if sinks and not {id(s.node) for s in sinks} <= covered:
+                findings.append((origin, sinks))
+                covered.update(id(s.node) for s in sinks)
+        if not findings:
+            return
+
+        wanted = [origin.node for origin, _ in findings]
+        wanted += [sink.node for _, sinks in findings for sink in sinks]
+        ranges = node_ranges(self.context.module, wanted)
+        for origin, sinks in findings:
+            self._report_origin(origin, sinks, ranges)
+
+    # Sources.
+
+    def _origin(self, node: cst.CSTNode, label: str, framework: str) -> _Origin:
+        origin = self._origins.get(id(node))
+        if origin is None:
+            frame = self._frames[-1]
+            origin = _Origin(node=node, label=label, framework=framework)
+            origin.validated = frame.validated_by_check
+            self._origins[id(node)] = origin
+            self._reads.append(origin)
+            frame.reads.append(origin)
+        return origin
+
+    def _source(self, node: cst.CSTNode) -> _Origin | None:
+        """Return the origin when ``node`` itself reads the request body."""
+        if isinstance(node, cst.Attribute):
+            attr = node.attr.value
+            receiver = node.value
+            if attr in FLASK_ATTRIBUTES and self._is_flask_request(receiver):
+                return self._origin(node, f"{_label(receiver)}.{attr}", "flask")
+
+            if self._is_django_receiver(receiver) and (
+                attr in DJANGO_ATTRIBUTES
+                or (attr in DRF_ATTRIBUTES and self._imports_drf)
+            ):
+                return self._origin(node, f"{_label(receiver)}.{attr}", "django")
+            return None
+
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            attr = node.func.attr.value
+            receiver = node.func.value
+            if attr in FLASK_METHODS and self._is_flask_request(receiver):
+                return self._origin(node, f"{_label(receiver)}.{attr}()", "flask")
+            return None
+
+        if isinstance(node, cst.Await):
+            call = node.expression
+            if not isinstance(call, cst.Call) or not isinstance(
+                call.func, cst.Attribute
+            ):
+                return None
+
+            receiver = call.func.value
+            attr = call.func.attr.value
+            if (
+                attr in AWAITED_METHODS
+                and isinstance(receiver, cst.Name)
+                and receiver.value in self._frames[-1].starlette_requests
+            ):
+                return self._origin(
+                    node, f"await {receiver.value}.{attr}()", "starlette"
+                )
+        return None
+
+    def _is_flask_request(self, node: cst.BaseExpression) -> bool:
+        return self._qualname(node) in FLASK_REQUEST
+
+    def _is_django_receiver(self, node: cst.BaseExpression) -> bool:
+        if not self._imports_django:
+            return False
+
+        if isinstance(node, cst.Name):
+            return node.value in self._frames[-1].django_requests
+
+        # ``self.request`` in a class-based view.
+        return (
+            isinstance(node, cst.Attribute)
+            and node.attr.value == "request"
+            and isinstance(node.value, cst.Name)
+            and node.value.value == "self"
+        )
+
+    def _is_django_request(self, param: cst.Param) -> bool:
+        if not self._imports_django:
+            return False
+
+        annotation = param.annotation.annotation if param.annotation else None
+        if annotation is not None and self._qualname(annotation) in (
+            DJANGO_REQUEST_CLASSES
+        ):
+            return True
+
+        return param.name.value in DJANGO_REQUEST_NAMES
+
+    def _is_starlette_request(self, param: cst.Param) -> bool:
+        if not self._imports_fastapi:
+            return False
+
+        annotation = param.annotation.annotation if param.annotation else None
+        if annotation is not None:
+            return self._qualname(annotation) in FASTAPI_REQUEST_CLASSES
+
+        return param.name.value in FASTAPI_REQUEST_NAMES
+
+    def _route_methods(self, node: cst.FunctionDef) -> frozenset[str] | None:
+        """Return the methods of the FastAPI route ``node`` handles, if any."""
+        if not self._imports_fastapi:
+            return None
+
+        if self._body_routes is None:
+            self._body_routes = {}
+            for route in self.context.routes:
+                if route.framework == "fastapi" and route.handler is not None:
+                    methods = self._body_routes.get(id(route.handler), frozenset())
+                    self._body_routes[id(route.handler)] = methods | route.methods
+        methods = self._body_routes.get(id(node))
+        if methods is None or not methods & BODY_METHODS:
+            return None
+        return methods
+
+    def _is_unchecked_body(self, param: cst.Param) -> bool:
+        """Tell whether FastAPI reads ``param`` from the body without a model.
+
+        An unannotated or ``Any`` parameter is a query parameter unless
+        ``Body()`` says otherwise; a mapping or a list of loose items is body.
+        """
+        annotation = param.annotation.annotation if param.annotation else None
+        markers = []
+        if isinstance(param.default, cst.Call):
+            markers.append(_last(param.default.func))
+        if isinstance(annotation, cst.Subscript) and _last(annotation.value) in (
+            "Annotated"
+        ):
+            extras = annotation.slice[1:]
+            first = annotation.slice[0].slice
+            annotation = first.value if isinstance(first, cst.Index) else None
+            for extra in extras:
+                if isinstance(extra.slice, cst.Index) and isinstance(
+                    extra.slice.value, cst.Call
+                ):
+                    markers.append(_last(extra.slice.value.func))
+        if any(marker in NOT_BODY_MARKERS for marker in markers):
+            return False
+
+        in_body = any(marker in BODY_MARKERS for marker in markers)
+        if annotation is None or self._type_name(annotation) in ANY_TYPES:
+            return in_body
+
+        return self._is_loose_type(annotation)
+
+    def _is_loose_type(self, annotation: cst.BaseExpression) -> bool:
+        head = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+        name = self._type_name(head)
+        if name in DICT_TYPES:
+            return True
+
+        if name not in LIST_TYPES:
+            return False
+
+        if not isinstance(annotation, cst.Subscript):
+            return True
+
+        item = annotation.slice[0].slice
+        if not isinstance(item, cst.Index):
+            return False
+        return self._type_name(item.value) in LOOSE_ITEMS or self._is_loose_type(
+            item.value
+        )
+
+    def _type_name(self, node: cst.BaseExpression) -> str | None:
+        if isinstance(node, cst.Subscript):
+            node = node.value
+        return self._qualname(node) or dotted_name(node)
+
+    # Following values.
+
+    def _assign(
+        self,
+        targets: list[cst.BaseExpression],
+        value: cst.BaseExpression,
+        node: cst.CSTNode,
+    ) -> None:
+        frame = self._frames[-1]
+        origins = self._taint(value)
+        form = self._form_data(value)
+        for target in targets:
+            if isinstance(target, cst.Attribute):
+                base = dotted_name(target.value)
+                if base is not None and origins:
+                    frame.writes.append(_Write(base, self._open(origins), node))
+                continue
+
+            if isinstance(target, cst.Subscript):
+                continue
+
+            for name in _target_names(target):
+                frame.forms.pop(name, None)
+                if origins:
+                    frame.tainted[name] = origins
+                else:
+                    frame.tainted.pop(name, None)
+                if form:
+                    frame.forms[name] = form
+                if self._is_orm_object(value):
+                    frame.models.add(name)
+
+    def _taint(self, node: cst.BaseExpression) -> frozenset[_Origin]:
+        """Return the origins of the request data ``node`` evaluates to."""
+        source = self._source(node)
+        if source is not None:
+            return frozenset({source})
+
+        if isinstance(node, cst.Name):
+            return self._frames[-1].tainted.get(node.value, _NO_ORIGINS)
+
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            return self._taint(node.value)
+
+        if isinstance(node, cst.Await):
+            return self._taint(node.expression)
+
+        if isinstance(node, cst.Call):
+            return self._call_taint(node)
+
+        if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
+            return self._taint(node.left) | self._taint(node.right)
+
+        if isinstance(node, cst.IfExp):
+            return self._taint(node.body) | self._taint(node.orelse)
+
+        if isinstance(node, cst.FormattedString):
+            found = _NO_ORIGINS
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    found |= self._taint(part.expression)
+            return found
+
+        if isinstance(node, cst.ConcatenatedString):
+            return self._taint(node.left) | self._taint(node.right)
+
+        if isinstance(node, cst.Dict):
+            found = _NO_ORIGINS
+            for element in node.elements:
+                found |= self._taint(element.value)
+            return found
+
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            found = _NO_ORIGINS
+            for element in node.elements:
+                found |= self._taint(element.value)
+            return found
+
+        if isinstance(node, _COMPREHENSIONS):
+            # A comprehension with a condition is taken to be an allow-list.
+            loop = node.for_in
+            if loop.ifs:
+                return _NO_ORIGINS
+            return self._taint(loop.iter)
+
+        return _NO_ORIGINS
+
+    def _call_taint(self, node: cst.Call) -> frozenset[_Origin]:
+        func = node.func
+        qualname = self._qualname(func)
+        if qualname in PROPAGATORS:
+            return self._args_taint(node)
+
+        if not isinstance(func, cst.Attribute):
+            return _NO_ORIGINS
+
+        method = func.attr.value
+        if method in STRING_METHODS and isinstance(
+            func.value, (cst.SimpleString, cst.ConcatenatedString)
+        ):
+            return self._args_taint(node)
+
+        if method in ANSWER_METHODS or method in VALIDATOR_METHODS:
+            return _NO_ORIGINS
+
+        # A method of the data returns (part of) the data: ``data.get("x")``.
+        return self._taint(func.value)
+
+    def _args_taint(self, node: cst.Call) -> frozenset[_Origin]:
+        found = _NO_ORIGINS
+        for arg in node.args:
+            found |= self._taint(arg.value)
+        return found
+
+    def _open(self, origins: frozenset[_Origin]) -> frozenset[_Origin]:
+        return frozenset(o for o in origins if not o.validated)
+
+    def _validate(self, origins: frozenset[_Origin]) -> None:
+        for origin in origins:
+            origin.validated = True
+
+    def _form_data(self, value: cst.BaseExpression) -> frozenset[_Origin]:
+        """Return the data a serializer or form is built from, when it is one."""
+        if not isinstance(value, cst.Call) or self._class_kind(value.func) != "form":
+            return _NO_ORIGINS
+
+        return self._open(self._args_taint(value))
+
+    # Validators and checks.
+
+    def _is_check(
+        self, node: cst.Call, method: str | None, qualname: str | None
+    ) -> bool:
+        """Handle ``form.is_valid()`` and ``isinstance(name, str)``."""
+        frame = self._frames[-1]
+        func = node.func
+        if method in FORM_CHECKS and all(arg.keyword for arg in node.args):
+            # A checked form has validated the fields it declares, and
+            # Flask-WTF forms read ``request.form`` without being given it:
+            # reads in the same view are taken to be covered by the form.
+            frame.validated_by_check = True
+            self._validate(frozenset(frame.reads))
+            name = func.value.value if isinstance(func.value, cst.Name) else None
+            if name in frame.forms:
+                self._validate(frame.forms.pop(name))
+            return True
+
+        if qualname == "isinstance" and len(node.args) == 2:
+            subject = node.args[0].value
+            kind = self._type_name(node.args[1].value)
+            # A scalar type check validates one field; a mapping check does not.
+            if isinstance(subject, cst.Name) and kind not in DICT_TYPES | LIST_TYPES:
+                frame.tainted.pop(subject.value, None)
+            return True
+        return False
+
+    def _is_validator_call(
+        self, node: cst.Call, method: str | None, qualname: str | None
+    ) -> bool:
+        func = node.func
+        if qualname in VALIDATOR_FUNCTIONS:
+            return True
+
+        name = _last(func) or ""
+        if method in VALIDATOR_METHODS and not (qualname or "").startswith("json."):
+            # ``json.loads`` reads JSON; marshmallow's ``schema.loads`` checks it.
+            return qualname not in PROPAGATORS
+
+        if name.lower().startswith(VALIDATOR_PREFIXES):
+            return True
+
+        if isinstance(func, cst.Name) and "schema" in func.value.lower():
+            # A voluptuous or callable schema object: ``schema(data)``.
+            return True
+
+        return self._class_kind(func) == "validator"
+
+    def _class_kind(self, func: cst.BaseExpression) -> str | None:
+        """Say whether calling ``func`` builds a validator, a form or an ORM model."""
+        name = _last(func)
+        if name is None or not name[:1].isupper():
+            return None
+
+        local = self._classes.get(name)
+        if local is not None:
+            if any(b in FORM_BASES or b.endswith(FORM_SUFFIXES) for b in local):
+                return "form"
+            if any(base in VALIDATOR_BASES for base in local):
+                return "validator"
+            if any(base in ORM_BASES for base in local):
+                return "orm"
+
+        if name.endswith(FORM_SUFFIXES):
+            return "form"
+
+        if name.endswith(VALIDATOR_SUFFIXES):
+            return "validator"
+
+        qualname = self._qualname(func)
+        if qualname is None or local is not None:
+            return None
+
+        words = set(qualname.split(".")[:-1])
+        if words & VALIDATOR_MODULE_WORDS:
+            return "validator"
+        if words & MODEL_MODULE_WORDS:
+            return "orm"
+        return None
+
+    # Sinks.
+
+    def _find_sinks(
+        self, node: cst.Call, method: str | None, qualname: str | None
+    ) -> None:
+        func = node.func
+        kind = self._class_kind(func)
+        if kind == "orm":
+            local = _last(func) in self._classes
+            confidence = Level.HIGH if local else Level.MEDIUM
+            self._model_arguments(node, MASS, confidence)
+            return
+
+        if method is not None:
+            self._method_sinks(node, method, qualname)
+            return
+
+        if qualname == "setattr" and len(node.args) == 3:
+            key = self._open(self._taint(node.args[1].value))
+            if key:
+                self._sink(key, MASS, node, Level.HIGH)
+                return
+
+            base = dotted_name(node.args[0].value)
+            value = self._open(self._taint(node.args[2].value))
+            if base is not None and value:
+                self._frames[-1].writes.append(_Write(base, value, node))
+            return
+
+        self._function_sinks(node, qualname)
+
+    def _method_sinks(self, node: cst.Call, method: str, qualname: str | None) -> None:
+        func = node.func
+        frame = self._frames[-1]
+        receiver = func.value
+        if method in SQL_METHODS:
+            first = _positional(node, 0)
+            if first is not None:
+                self._sink(self._open(self._taint(first)), SQL, node, Level.HIGH)
+            return
+
+        if method in UPLOAD_SAVE_METHODS and self._taint(receiver):
+            path = _positional(node, 0) or _keyword_value(node, "dst")
+            if path is not None:
+                self._sink(self._open(self._taint(path)), PATH, node, Level.HIGH)
+            return
+
+        if method in SAVE_METHODS and isinstance(receiver, cst.Name):
+            pending = frame.forms.pop(receiver.value, None)
+            if pending:
+                self._sink(pending, UNCHECKED_SAVE, node, Level.HIGH)
+            return
+
+        if method == "update" and _last(receiver) == "__dict__":
+            self._sink(self._open(self._args_taint(node)), MASS, node, Level.HIGH)
+            return
+
+        if not self._is_query_chain(receiver):
+            self._function_sinks(node, qualname)
+            return
+
+        if method in CREATE_METHODS:
+            self._model_arguments(node, MASS, Level.HIGH)
+            if method == "update":
+                first = _positional(node, 0)
+                if first is not None:
+                    self._sink(self._open(self._taint(first)), MASS, node, Level.HIGH)
+        elif method in LOOKUP_METHODS:
+            for arg in node.args:
+                if arg.star == "**":
+                    origins = self._open(self._taint(arg.value))
+                    self._sink(origins, LOOKUP, node, Level.HIGH)
+
+    def _model_arguments(self, node: cst.Call, kind: str, confidence: Level) -> None:
+        for arg in node.args:
+            origins = self._open(self._taint(arg.value))
+            if not origins:
+                continue
+
+            name = arg.keyword.value if arg.keyword is not None else None
+            if arg.star == "**" or name in DEFAULTS_KEYWORDS:
+                self._sink(origins, kind, node, confidence)
+            elif name is not None:
+                self._sink(origins, FIELD, node, Level.MEDIUM)
+
+    def _function_sinks(self, node: cst.Call, qualname: str | None) -> None:
+        if qualname in PATH_FUNCTIONS:
+            path = _positional(node, 0) or _keyword_value(node, "file")
+            if path is not None:
+                self._sink(self._open(self._taint(path)), PATH, node, Level.HIGH)
+            return
+
+        if qualname in COMMAND_FUNCTIONS:
+            command = _positional(node, 0) or _keyword_value(node, "args")
+            if command is None:
+                return
+
+            shell = keyword(node, "shell")
+            # An argument list without a shell cannot inject a command.
+            if (
+                isinstance(command, (cst.List, cst.Tuple))
+                and qualname not in SHELL_FUNCTIONS
+                and (shell is None or _is_false(shell.value))
+            ):
+                return
+            self._sink(self._open(self._taint(command)), COMMAND, node, Level.HIGH)
+            return
+
+        if qualname in SQL_FUNCTIONS:
+            first = _positional(node, 0)
+            if first is not None:
+                self._sink(self._open(self._taint(first)), SQL, node, Level.HIGH)
+            return
+
+        if qualname in REQUEST_FUNCTIONS:
+            index = 1 if qualname.endswith(".request") else 0
+            url = _keyword_value(node, "url") or _positional(node, index)
+            if url is not None:
+                self._sink(self._open(self._taint(url)), URL, node, Level.MEDIUM)
+
+    def _sink(
+        self,
+        origins: frozenset[_Origin],
+        kind: str,
+        node: cst.CSTNode,
+        confidence: Level,
+    ) -> None:
+        for origin in origins:
+            if not origin.validated:
+                origin.sinks.append(_Sink(kind, node, confidence))
+
+    # ORM objects and helpers.
+
+    def _is_query_chain(self, node: cst.BaseExpression) -> bool:
+        """Tell whether ``node`` is a manager or query: ``User.objects.filter(...)``."""
+        while True:
+            if isinstance(node, cst.Call):
+                node = node.func
+            elif isinstance(node, cst.Attribute):
+                if node.attr.value in QUERY_ATTRIBUTES:
+                    return True
+                node = node.value
+            else:
+                return False
+
+    def _is_orm_object(self, value: cst.BaseExpression) -> bool:
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call):
+            return False
+
+        if self._class_kind(value.func) == "orm":
+            return True
+
+        if self._qualname(value.func) in FETCH_FUNCTIONS:
+            return True
+
+        func = value.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in FETCH_METHODS:
+            return False
+
+        receiver = func.value
+        if self._is_query_chain(receiver):
+            return True
+
+        # ``db.session.get(User, id)``
+        return dotted_name(receiver) in SESSION_NAMES
+
+    def _note_models(self, node: cst.Call, method: str | None, _qualname) -> None:
+        func = node.func
+        frame = self._frames[-1]
+        if method in SAVE_METHODS:
+            base = dotted_name(func.value)
+            if base is not None and base not in frame.forms:
+                frame.models.add(base)
+        elif method in ADD_METHODS and dotted_name(func.value) in SESSION_NAMES:
+            for arg in node.args:
+                base = dotted_name(arg.value)
+                if base is not None:
+                    frame.models.add(base)
+
+    def _note_passes(self, node: cst.Call, method: str | None) -> None:
+        func = node.func
+        on_self = False
+        if isinstance(func, cst.Name):
+            name = func.value
+        elif (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in ("self", "cls")
+        ):
+            name, on_self = func.attr.value, True
+        else:
+            return
+
+        if name not in self._functions:
+            return
+
+        position = 0
+        for arg in node.args:
+            if arg.star:
+                return
+
+            where: int | str = arg.keyword.value if arg.keyword else position
+            if arg.keyword is None:
+                position += 1
+            for origin in self._open(self._taint(arg.value)):
+                origin.passes.append((name, where, on_self))
+
+    def _resolve(self, origin: _Origin, seen: set[int]) -> list[_Sink]:
+        """Return the sinks ``origin`` reaches, directly or through helpers."""
+        if id(origin) in seen:
+            return []
+
+        seen.add(id(origin))
+        found = list(origin.sinks)
+        for name, where, on_self in origin.passes:
+            for func in self._functions.get(name, ()):
+                param = _parameter(func, where, on_self)
+                target = self._params.get((id(func), param)) if param else None
+                if target is None:
+                    continue
+
+                for sink in self._resolve(target, seen):
+                    via = sink.via or name
+                    confidence = min(sink.confidence, Level.MEDIUM)
+                    found.append(_Sink(sink.kind, sink.node, confidence, via))
+        return found
+
+    def _scan_definitions(self, module: cst.Module) -> None:
+        """Index the module's functions, methods and classes by name."""
+        for stmt in module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                self._functions.setdefault(stmt.name.value, []).append(stmt)
+            elif isinstance(stmt, cst.ClassDef):
+                bases = [_last(a.value) or "" for a in stmt.bases if not a.keyword]
+                self._classes[stmt.name.value] = bases
+                if isinstance(stmt.body, cst.IndentedBlock):
+                    for inner in stmt.body.body:
+                        if isinstance(inner, cst.FunctionDef):
+                            name = inner.name.value
+                            self._functions.setdefault(name, []).append(inner)
+
+    def _qualname(self, node: cst.BaseExpression) -> str | None:
+        qualname = self.context.qualname(node)
+        if qualname is None and isinstance(node, cst.Name) and node.value in _BUILTINS:
+            return node.value
+        return qualname
+
+    # Reporting.
+
+    def _report_origin(
+        self,
+        origin: _Origin,
+        sinks: list[_Sink],
+        ranges: dict[int, tuple[tuple[int, int], tuple[int, int]]],
+    ) -> None:
+        worst = max(sinks, key=lambda s: _SEVERITY[s.kind])
+        severity = _SEVERITY[worst.kind]
+        confidence = worst.confidence
+        line = ranges[id(worst.node)][0][0]
+        text = self._code(worst.node)
+        via = f" through {worst.via}()" if worst.via else ""
+        looked_for = _LOOKED_FOR.get(origin.framework or "", _LOOKED_FOR["flask"])
+        message = (
+            f"{origin.label} reaches {text} at line {line}{via} without"
+            f" validation: {_WHY[worst.kind]}; {looked_for}"
+        )
+        related = []
+        shown: set[int] = set()
+        for sink in sinks:
+            if id(sink.node) in shown or len(related) == 3:
+                continue
+
+            shown.add(id(sink.node))
+            sink_line = ranges[id(sink.node)][0][0]
+            note = f"used at line {sink_line}: {self._code(sink.node)}"
+            related.append((sink.node, note))
+        self.report(
+            origin.node,
+            message,
+            severity=severity,
+            confidence=confidence,
+            related=related,
+        )
+
+    def _code(self, node: cst.CSTNode) -> str:
+        if isinstance(node, cst.Assign):
+            node = node.targets[0].target
+        text = _SPACES.sub(" ", self.context.module.code_for_node(node)).strip()
+        if len(text) > _TEXT_WIDTH:
+            text = text[: _TEXT_WIDTH - 3] + "..."
+        return text
+
+
+def _last(node: cst.BaseExpression) -> str | None:
+    """Return the last name of a dotted expression or of the call it makes."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def _label(node: cst.BaseExpression) -> str:
+    return dotted_name(node) or "request"
+
+
+def _positional(node: cst.Call, index: int) -> cst.BaseExpression | None:
+    positional = [a.value for a in node.args if a.keyword is None and not a.star]
+    return positional[index] if index < len(positional) else None
+
+
+def _keyword_value(node: cst.Call, name: str) -> cst.BaseExpression | None:
+    arg = keyword(node, name)
+    return arg.value if arg is not None else None
+
+
+def _is_false(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value in ("False", "None")
+
+
+def _target_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _target_names(e.value)]
+    return []
+
+
+def _parameter(func: cst.FunctionDef, where: int | str, on_self: bool) -> str | None:
+    """Return the name of the parameter a call fills at ``where``."""
+    params = [*func.params.posonly_params, *func.params.params]
+    if isinstance(where, str):
+        names = {p.name.value for p in (*params, *func.params.kwonly_params)}
+        return where if where in names else None
+
+    if on_self and params and params[0].name.value in ("self", "cls"):
+        params = params[1:]
+    return params[where].name.value if where < len(params) else None
