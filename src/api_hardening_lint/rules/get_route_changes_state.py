@@ -1,0 +1,957 @@
+"""AHL601 get-route-changes-state."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from api_hardening_lint.frameworks.routes import Route
+from api_hardening_lint.nodes import dotted_name, keyword, string_value
+from api_hardening_lint.positions import node_ranges
+from api_hardening_lint.registry import knowledge
+from api_hardening_lint.rule import Level, Rule
+
+logger = logging.getLogger(__name__)
+
+_FACTS = knowledge("state_changes")
+_SQLA = _FACTS["sqlalchemy"]
+_ORM = _FACTS["orm"]
+_FILES = _FACTS["files"]
+_GUARDS = _FACTS["guards"]
+
+SESSION_RECEIVERS = frozenset(_SQLA["session_receivers"])
+SESSION_WRITES = frozenset(_SQLA["session_writes"])
+SESSION_COMMITS = frozenset(_SQLA["session_commits"])
+STATEMENT_MODULES = tuple(_SQLA["statement_modules"])
+STATEMENT_FUNCTIONS = frozenset(_SQLA["statement_functions"])
+EXECUTE_METHODS = frozenset(_SQLA["execute_methods"])
+QUERY_ATTRIBUTES = frozenset(_ORM["query_attributes"])
+QUERY_CALLS = frozenset(_ORM["query_calls"])
+QUERY_NAME_SUFFIXES = tuple(_ORM["query_name_suffixes"])
+DISTINCTIVE_WRITES = frozenset(_ORM["distinctive_writes"])
+QUERY_WRITES = frozenset(_ORM["query_writes"])
+INSTANCE_WRITES = frozenset(_ORM["instance_writes"])
+MONGO_WRITES = frozenset(_FACTS["pymongo"]["writes"])
+SQL_WRITE = re.compile(
+    r"^\s*(?:" + "|".join(_FACTS["sql"]["write_keywords"]) + r")\b", re.IGNORECASE
+)
+SQL_WRAPPERS = frozenset(_FACTS["sql"]["wrappers"])
+OPENERS = frozenset(_FILES["openers"])
+WRITE_MODES = tuple(_FILES["write_modes"])
+FILE_FUNCTIONS = frozenset(_FILES["functions"])
+PATH_METHODS = frozenset(_FILES["path_methods"])
+STORAGE_SUFFIX = _FILES["storage_suffix"]
+STORAGE_WRITES = frozenset(_FILES["storage_writes"])
+SCRATCH_WORDS = frozenset(_FILES["scratch_words"])
+LOOK_ALIKE_RECEIVERS = tuple(_FACTS["look_alikes"]["receivers"])
+REQUEST_SESSIONS = frozenset(_FACTS["look_alikes"]["request_session"])
+LOG_WORDS = frozenset(_FACTS["look_alikes"]["log_words"])
+NO_COMMIT = _FACTS["look_alikes"]["no_commit_keyword"]
+BOOKKEEPING = frozenset(_FACTS["bookkeeping"]["fields"])
+BOOKKEEPING_PREFIXES = tuple(_FACTS["bookkeeping"]["field_prefixes"])
+BOOKKEEPING_SUFFIXES = tuple(_FACTS["bookkeeping"]["field_suffixes"])
+LAZY_CREATES = frozenset(_FACTS["weak"]["lazy_creates"])
+REPOSITORY_VERBS = frozenset(_FACTS["repositories"]["verbs"])
+TOKEN_WORDS = frozenset(_FACTS["tokens"]["parameter_words"])
+TOKEN_NAMES = frozenset(_FACTS["tokens"]["parameter_names"])
+TOKEN_CHECKS = frozenset(_FACTS["tokens"]["checks"])
+METHOD_ATTRIBUTE = _GUARDS["method_attribute"]
+REQUEST_NAMES = tuple(_GUARDS["request_names"])
+UNSAFE_CALLS = frozenset(_GUARDS["unsafe_calls"])
+BODY_ATTRIBUTES = frozenset(_GUARDS["body_attributes"])
+ALL_METHODS = frozenset(_GUARDS["all_methods"])
+UNSAFE_METHODS = ALL_METHODS - {"GET", "HEAD", "OPTIONS"}
+GET_METHODS = frozenset(_FACTS["handlers"]["get_methods"])
+DRF_GET_ACTIONS = frozenset(_FACTS["handlers"]["drf_get_actions"])
+ABORTS = frozenset(_FACTS["handlers"]["aborts"])
+ACTING_WORDS = frozenset(_FACTS["confidence"]["acting_words"])
+
+# Every method name a write may be called by, so most calls are dismissed by
+# one set lookup.
+_WRITE_METHODS = (
+    SESSION_WRITES
+    | SESSION_COMMITS
+    | EXECUTE_METHODS
+    | DISTINCTIVE_WRITES
+    | QUERY_WRITES
+    | INSTANCE_WRITES
+    | MONGO_WRITES
+    | PATH_METHODS
+    | STORAGE_WRITES
+    | {"open"}
+    | {name.rsplit(".", 1)[-1] for name in FILE_FUNCTIONS}
+)
+_FILE_FUNCTION_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in FILE_FUNCTIONS)
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_MODE = re.compile(r"^[rwxabt+U]+$")
+
+# The text a finding needs, both: a route or view, and a call that may write.
+_ROUTE_TEXT = re.compile(
+    rb"@[\w.]+\.(?:route|get|api_route)\(|\.(?:add_url_rule|add_api_route)\("
+    rb"|@api_view|@expose\(|\bRoute\(|\bdef (?:get|list|retrieve)\(\s*self"
+    rb"|^(?:async )?def [a-z]\w*\(\s*request\b",
+    re.MULTILINE,
+)
+_WRITE_TEXT = re.compile(
+    rb"\.(?:"
+    + b"|".join(
+        re.escape(name.encode())
+        for name in sorted(_WRITE_METHODS - {"open"} - _FILE_FUNCTION_NAMES)
+    )
+    + rb")\(|\bopen\(|\b(?:os|shutil)\.\w+\("
+)
+
+# Kinds of write, strongest first.
+DATABASE = "database"
+FILE_DELETE = "file-delete"
+FILE_WRITE = "file-write"
+COMMIT = "commit"
+LAZY = "lazy"
+REPOSITORY = "repository"
+_WEAK = (FILE_WRITE, COMMIT, LAZY, REPOSITORY)
+
+
+@dataclass
+class _Write:
+    node: cst.Call
+    label: str
+    kind: str
+    # A bare ``save()`` or ``commit()``: it writes whatever the code changed.
+    plain: bool = False
+
+
+@dataclass
+class _Frame:
+    """A function being visited and the writes on its GET path."""
+
+    node: cst.FunctionDef
+    owner: str | None
+    writes: list[_Write] = field(default_factory=list)
+    calls: list[cst.Call] = field(default_factory=list)
+    # Methods that still reach the code after an early-return method check.
+    after: frozenset[str] = ALL_METHODS
+    flags: dict[str, tuple[frozenset[str], frozenset[str]]] = field(
+        default_factory=dict
+    )
+    statements: set[str] = field(default_factory=set)
+    nested: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    bookkeeping: int = 0
+    changes: int = 0
+    checks_token: bool = False
+
+
+# A write, the helper calls that lead to it, and whether it is strong evidence.
+Evidence = tuple[_Write, tuple[cst.Call, ...], bool]
+
+
+class GetRouteChangesState(Rule):
+    id = "AHL601"
+
+    @classmethod
+    def wants(cls, source: bytes) -> bool:
+        return bool(_ROUTE_TEXT.search(source) and _WRITE_TEXT.search(source))
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._stack: list[_Frame] = []
+        self._frames: dict[int, _Frame] = {}
+        self._functions: dict[tuple[str | None, str], cst.FunctionDef] = {}
+        self._memo: dict[tuple[int, int], list[Evidence]] = {}
+        # Module functions some code of this file calls: helpers, not views.
+        self._called: set[str] = set()
+        self._definitions(context.module)
+
+    def _definitions(self, module: cst.Module) -> None:
+        """Index module functions and class methods, by statements only."""
+        for stmt in module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                self._functions[(None, stmt.name.value)] = stmt
+            elif isinstance(stmt, cst.ClassDef):
+                for inner in _suite(stmt.body):
+                    if isinstance(inner, cst.FunctionDef):
+                        key = (stmt.name.value, inner.name.value)
+                        self._functions[key] = inner
+
+    # Recording, as the traversal passes.
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        ancestors = self.context.ancestors
+        owner = None
+        if len(ancestors) >= 2 and isinstance(ancestors[-2], cst.ClassDef):
+            owner = ancestors[-2].name.value
+
+        if self._stack:
+            self._stack[-1].nested[node.name.value] = node
+
+        frame = _Frame(node, owner)
+        self._stack.append(frame)
+        self._frames[id(node)] = frame
+
+    def leave_FunctionDef(self, _node: cst.FunctionDef) -> None:
+        self._stack.pop()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self._stack:
+            return
+
+        frame = self._stack[-1]
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in TOKEN_CHECKS:
+            frame.checks_token = True
+        write = self._find_write(node, frame)
+        if write is None:
+            if not self._may_be_helper(node, frame):
+                return
+
+            if isinstance(func, cst.Name):
+                self._called.add(func.value)
+
+        if not self._reaches_get(frame):
+            return
+
+        if write is not None:
+            frame.writes.append(write)
+        else:
+            frame.calls.append(node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if not self._stack:
+            return
+
+        frame = self._stack[-1]
+        for target in node.targets:
+            self._note_target(frame, target.target)
+
+        target = node.targets[0].target
+        if len(node.targets) != 1 or not isinstance(target, cst.Name):
+            return
+
+        tests = self._method_sets(node.value, frame)
+        if tests != (ALL_METHODS, ALL_METHODS):
+            frame.flags[target.value] = tests
+        if self._is_write_statement(node.value, frame):
+            frame.statements.add(target.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if self._stack:
+            self._note_target(self._stack[-1], node.target)
+
+    def leave_If(self, node: cst.If) -> None:
+        if not self._stack:
+            return
+
+        frame = self._stack[-1]
+        ancestors = self.context.ancestors
+        # Only a check in the function's own body guards what follows it.
+        if len(ancestors) < 2 or ancestors[-2] is not frame.node:
+            return
+
+        true_set, false_set = self._method_sets(node.test, frame)
+        if true_set == ALL_METHODS and false_set == ALL_METHODS:
+            return
+
+        body_exits = _exits(node.body)
+        else_exits = isinstance(node.orelse, cst.Else) and _exits(node.orelse.body)
+        if body_exits and else_exits:
+            frame.after = frozenset()
+        elif body_exits:
+            frame.after &= false_set
+        elif else_exits:
+            frame.after &= true_set
+
+    # Judging, once the whole file is seen.
+
+    def leave_Module(self, _node: cst.Module) -> None:
+        if self.context.is_test_file or not self._frames:
+            return
+
+        found: list[tuple[Route, cst.CSTNode, list[Evidence], list[str]]] = []
+        handled: set[int] = set()
+        for route in self.context.routes:
+            handler = route.handler
+            if handler is None or id(handler) in handled:
+                continue
+
+            if route.methods and "GET" not in route.methods:
+                continue
+
+            if self._is_helper(route):
+                continue
+
+            evidence = []
+            methods = []
+            for func in self._get_handlers(route):
+                frame = self._frames.get(id(func))
+                if frame is None or frame.checks_token or _takes_token(func):
+                    continue
+
+                found_here = self._evidence(func, 2)
+                if found_here:
+                    evidence += found_here
+                    methods.append(func.name.value)
+            if not evidence:
+                continue
+
+            handled.add(id(handler))
+            where = handler if route.framework in ("django", "drf") else route.node
+            found.append((route, where, evidence, methods))
+
+        if not found:
+            return
+
+        wanted = [w.node for _, _, ev, _ in found for w, _, _ in ev]
+        wanted += [c for _, _, ev, _ in found for _, via, _ in ev for c in via]
+        ranges = node_ranges(self.context.module, wanted)
+        lines = {key: span[0][0] for key, span in ranges.items()}
+        for route, where, evidence, methods in found:
+            self._report_route(route, where, evidence, methods, lines)
+
+    def _is_helper(self, route: Route) -> bool:
+        """Tell whether a function taken for a Django view is more likely a helper.
+
+        Views modules hold helpers that take the request too; one that some
+        code here calls, or that returns no response, is not routed.
+        """
+        if route.framework != "django" or route.confidence == Level.HIGH:
+            return False
+
+        if route.confidence == Level.LOW:
+            return True
+
+        handler = route.handler
+        if not isinstance(handler, cst.FunctionDef):
+            return False
+
+        return handler.name.value in self._called
+
+    def _get_handlers(self, route: Route) -> list[cst.FunctionDef]:
+        handler = route.handler
+        if isinstance(handler, cst.FunctionDef):
+            return [handler] if route.methods else []
+
+        names = GET_METHODS
+        if route.framework == "drf":
+            names = names | DRF_GET_ACTIONS
+        return [
+            stmt
+            for stmt in _suite(handler.body)
+            if isinstance(stmt, cst.FunctionDef)
+            and (stmt.name.value in names or _is_get_action(stmt, self.context))
+        ]
+
+    def _evidence(self, func: cst.FunctionDef, depth: int) -> list[Evidence]:
+        key = (id(func), depth)
+        if key in self._memo:
+            return self._memo[key]
+
+        self._memo[key] = []
+        frame = self._frames.get(id(func))
+        if frame is None:
+            return []
+
+        found: list[Evidence] = [
+            (write, (), _is_strong(write, frame))
+            for write in frame.writes
+            if not _is_bookkeeping(write, frame)
+        ]
+        if depth > 0:
+            for call in frame.calls:
+                target = self._resolve(call, frame)
+                if target is None or target is func:
+                    continue
+
+                for write, via, strong in self._evidence(target, depth - 1):
+                    found.append((write, (call, *via), strong))
+        self._memo[key] = found
+        return found
+
+    # TODO: follow calls into other modules, because only this file is indexed
+    def _resolve(self, call: cst.Call, frame: _Frame) -> cst.FunctionDef | None:
+        func = call.func
+        if isinstance(func, cst.Name):
+            return frame.nested.get(func.value) or self._functions.get(
+                (None, func.value)
+            )
+
+        if isinstance(func, cst.Attribute) and _is_self(func.value):
+            return self._functions.get((frame.owner, func.attr.value))
+        return None
+
+    def _report_route(
+        self,
+        route: Route,
+        where: cst.CSTNode,
+        evidence: list[Evidence],
+        methods: list[str],
+        lines: dict[int, int],
+    ) -> None:
+        strong = [item for item in evidence if item[2]]
+        if not strong and not _acts(route):
+            logger.debug(
+                "%s: %s only writes files or commits; not reported",
+                self.context.path,
+                route.handler_name,
+            )
+            return
+
+        first_write, first_via, _ = (strong or evidence)[0]
+        line = lines.get(id(first_write.node), 0)
+        via = ""
+        if first_via:
+            via = ", via " + " and ".join(
+                f"{_call_text(call)}()" for call in first_via
+            )
+        message = (
+            f"{_subject(route, methods)} writes state ({first_write.label} at line"
+            f" {line}{via}): {_missing_guard(route)}"
+        )
+
+        related = []
+        for write, chain, _ in (strong or evidence)[:3]:
+            for call in chain:
+                related.append(
+                    (call, f"calls {_call_text(call)}(), which writes on this path")
+                )
+            line = lines.get(id(write.node), 0)
+            related.append((write.node, f"writes at line {line}: {write.label}(...)"))
+
+        confidence = Level.MEDIUM if strong else Level.LOW
+        if _acts(route):
+            confidence = Level(min(confidence + 1, Level.HIGH))
+        if all(len(chain) > 1 for _, chain, _ in evidence):
+            confidence = Level(max(confidence - 1, Level.LOW))
+        confidence = min(confidence, route.confidence)
+        severity = Level.MEDIUM if strong else Level.LOW
+        self.report(
+            where, message, severity=severity, confidence=confidence, related=related
+        )
+
+    # What writes.
+
+    def _find_write(self, call: cst.Call, frame: _Frame) -> _Write | None:
+        func = call.func
+        if isinstance(func, cst.Name):
+            return self._file_write(call, func.value)
+
+        if not isinstance(func, cst.Attribute):
+            return None
+
+        method = func.attr.value
+        if method not in _WRITE_METHODS:
+            return self._repository_write(call, func)
+
+        if method in _FILE_FUNCTION_NAMES or method == "open":
+            found = self._file_write(call, method)
+            if found is not None:
+                return found
+
+            if method not in INSTANCE_WRITES and method not in PATH_METHODS:
+                return None
+
+        receiver = func.value
+        last = _last_name(receiver).lower()
+        label = f"{_call_text(call)}"
+        if _starts_from_log(receiver):
+            return None
+
+        if method in LAZY_CREATES:
+            return _Write(call, label, LAZY)
+
+        if method in MONGO_WRITES or method in DISTINCTIVE_WRITES:
+            return _Write(call, label, DATABASE)
+
+        if method in EXECUTE_METHODS:
+            first = _argument(call)
+            if first is not None and self._is_write_statement(first, frame):
+                return _Write(call, label, DATABASE)
+            return None
+
+        if method in PATH_METHODS:
+            kind = FILE_DELETE if method == "unlink" else FILE_WRITE
+            return _Write(call, label, kind)
+
+        if last.endswith(STORAGE_SUFFIX) and method in STORAGE_WRITES:
+            kind = FILE_DELETE if "delete" in method else FILE_WRITE
+            return _Write(call, label, kind)
+
+        if any(word in last for word in LOOK_ALIKE_RECEIVERS):
+            return None
+
+        if dotted_name(receiver) in REQUEST_SESSIONS:
+            return None
+
+        if last in SESSION_RECEIVERS:
+            if method in SESSION_WRITES:
+                return _Write(call, label, DATABASE)
+            if method in SESSION_COMMITS:
+                return _Write(call, label, COMMIT, plain=True)
+
+        if method in QUERY_WRITES and _is_query(receiver):
+            if method.endswith("update") and _only_bookkeeping_keywords(call):
+                return None
+            return _Write(call, label, DATABASE)
+
+        if method in INSTANCE_WRITES and not _positional(call):
+            if _is_false(keyword(call, NO_COMMIT)):
+                return None
+            fields = keyword(call, "update_fields")
+            if fields is not None and _only_bookkeeping_fields(fields.value):
+                return None
+            return _Write(call, label, DATABASE, plain=method.endswith("save"))
+        return None
+
+    def _repository_write(self, call: cst.Call, func: cst.Attribute) -> _Write | None:
+        """``Chats.delete_chat_by_id(...)``: a data-access class named for a write."""
+        receiver = func.value
+        if not isinstance(receiver, cst.Name) or not receiver.value[:1].isupper():
+            return None
+
+        words = func.attr.value.split("_")
+        if len(words) < 2 or words[0] not in REPOSITORY_VERBS:
+            return None
+
+        if any(_is_bookkeeping_field(word) for word in words[1:]) or (
+            "_".join(words[1:3]) in BOOKKEEPING
+        ):
+            return None
+        return _Write(call, _call_text(call), REPOSITORY)
+
+    def _file_write(self, call: cst.Call, name: str) -> _Write | None:
+        qualname = self.context.qualname(call.func) or dotted_name(call.func) or name
+        if qualname in FILE_FUNCTIONS:
+            if _mentions_scratch(call):
+                return None
+            kind = FILE_WRITE if "copy" in qualname else FILE_DELETE
+            return _Write(call, qualname, kind)
+
+        if qualname not in OPENERS and not (
+            name == "open" and isinstance(call.func, cst.Attribute)
+        ):
+            return None
+
+        mode_arg = keyword(call, "mode")
+        if mode_arg is not None:
+            mode = string_value(mode_arg.value)
+        else:
+            positional = _positional(call)
+            index = 1 if qualname in OPENERS else 0
+            mode = (
+                string_value(positional[index]) if len(positional) > index else None
+            )
+        if mode is None or not _MODE.match(mode):
+            return None
+
+        if not any(letter in mode for letter in WRITE_MODES) or _mentions_scratch(call):
+            return None
+        return _Write(call, f'{_call_text(call)}(..., "{mode}")', FILE_WRITE)
+
+    def _is_write_statement(self, node: cst.BaseExpression, frame: _Frame) -> bool:
+        """Tell whether an executed argument changes data: SQL text or a statement."""
+        if isinstance(node, cst.Name):
+            return node.value in frame.statements
+
+        text = _leading_text(node)
+        if text is not None:
+            return bool(SQL_WRITE.match(text))
+
+        # Walk a chain such as ``update(User).where(...).values(...)``.
+        while isinstance(node, (cst.Call, cst.Attribute)):
+            if isinstance(node, cst.Attribute):
+                node = node.value
+                continue
+
+            func = node.func
+            name = self.context.qualname(func) or dotted_name(func) or ""
+            if name in SQL_WRAPPERS:
+                first = _argument(node)
+                text = _leading_text(first) if first is not None else None
+                return bool(text and SQL_WRITE.match(text))
+
+            last = name.rsplit(".", 1)[-1]
+            if last in STATEMENT_FUNCTIONS:
+                if isinstance(func, cst.Name):
+                    return name.startswith(STATEMENT_MODULES)
+                # ``users.insert()``, ``Model.__table__.delete()``, ``sa.update(...)``
+                return True
+            node = func
+        return False
+
+    def _may_be_helper(self, call: cst.Call, frame: _Frame) -> bool:
+        func = call.func
+        if isinstance(func, cst.Name):
+            name = func.value
+            return name in frame.nested or (None, name) in self._functions
+
+        return (
+            isinstance(func, cst.Attribute)
+            and _is_self(func.value)
+            and (frame.owner, func.attr.value) in self._functions
+        )
+
+    def _note_target(self, frame: _Frame, target: cst.BaseExpression) -> None:
+        if not isinstance(target, cst.Attribute) or _is_self(target.value):
+            return
+
+        if _is_bookkeeping_field(target.attr.value):
+            frame.bookkeeping += 1
+        else:
+            frame.changes += 1
+
+    # Method checks.
+
+    def _reaches_get(self, frame: _Frame) -> bool:
+        """Tell whether a GET request can reach the node being visited."""
+        methods = frame.after
+        if "GET" not in methods:
+            return False
+
+        ancestors = self.context.ancestors
+        for index in range(len(ancestors) - 1, 0, -1):
+            parent = ancestors[index - 1]
+            if parent is frame.node:
+                break
+
+            if not isinstance(parent, cst.If):
+                continue
+
+            child = ancestors[index]
+            if child is parent.body:
+                methods = methods & self._method_sets(parent.test, frame)[0]
+            elif child is parent.orelse:
+                methods = methods & self._method_sets(parent.test, frame)[1]
+            if "GET" not in methods:
+                return False
+        return True
+
+    def _method_sets(
+        self, test: cst.BaseExpression, frame: _Frame
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """Return the methods for which ``test`` may be true, and may be false."""
+        if isinstance(test, cst.Name):
+            return frame.flags.get(test.value, (ALL_METHODS, ALL_METHODS))
+
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            true_set, false_set = self._method_sets(test.expression, frame)
+            return false_set, true_set
+
+        if isinstance(test, cst.BooleanOperation):
+            left = self._method_sets(test.left, frame)
+            right = self._method_sets(test.right, frame)
+            if isinstance(test.operator, cst.And):
+                return left[0] & right[0], left[1] | right[1]
+            return left[0] | right[0], left[1] & right[1]
+
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            return _comparison_sets(test)
+
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute):
+            if test.func.attr.value in UNSAFE_CALLS:
+                return UNSAFE_METHODS, ALL_METHODS
+
+        if isinstance(test, cst.Attribute) and test.attr.value in BODY_ATTRIBUTES:
+            if _is_request(test.value):
+                return UNSAFE_METHODS, ALL_METHODS
+        return ALL_METHODS, ALL_METHODS
+
+
+def _comparison_sets(test: cst.Comparison) -> tuple[frozenset[str], frozenset[str]]:
+    target = test.comparisons[0]
+    left, right = test.left, target.comparator
+    if isinstance(right, cst.Attribute) and right.attr.value in BODY_ATTRIBUTES:
+        # ``"save" in request.POST``: only a request with a body has the key.
+        if _is_request(right.value) and isinstance(target.operator, cst.In):
+            return UNSAFE_METHODS, ALL_METHODS
+        return ALL_METHODS, ALL_METHODS
+
+    if _is_method(right):
+        left, right = right, left
+    if not _is_method(left):
+        return ALL_METHODS, ALL_METHODS
+
+    if isinstance(right, (cst.List, cst.Tuple, cst.Set)):
+        values = [string_value(element.value) for element in right.elements]
+    else:
+        values = [string_value(right)]
+    if any(value is None for value in values):
+        return ALL_METHODS, ALL_METHODS
+
+    named = frozenset(value.upper() for value in values if value is not None)
+    operator = target.operator
+    if isinstance(operator, (cst.Equal, cst.In, cst.Is)):
+        return named, ALL_METHODS - named
+    if isinstance(operator, (cst.NotEqual, cst.NotIn, cst.IsNot)):
+        return ALL_METHODS - named, named
+    return ALL_METHODS, ALL_METHODS
+
+
+def _is_method(node: cst.BaseExpression) -> bool:
+    """Tell whether ``node`` is ``request.method``, maybe upper- or lower-cased."""
+    if (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in ("upper", "lower")
+    ):
+        node = node.func.value
+    return (
+        isinstance(node, cst.Attribute)
+        and node.attr.value == METHOD_ATTRIBUTE
+        and _is_request(node.value)
+    )
+
+
+def _is_request(node: cst.BaseExpression) -> bool:
+    name = dotted_name(node)
+    return name is not None and name.rsplit(".", 1)[-1].lower().endswith(REQUEST_NAMES)
+
+
+def _is_get_action(func: cst.FunctionDef, context) -> bool:
+    for decorator in func.decorators:
+        expr = decorator.decorator
+        call = expr if isinstance(expr, cst.Call) else None
+        name = context.qualname(call.func if call else expr) or ""
+        if not name.startswith("rest_framework.decorators."):
+            continue
+
+        methods = keyword(call, "methods") if call else None
+        if methods is None:
+            return True
+
+        values = [string_value(e.value) for e in getattr(methods.value, "elements", ())]
+        return any((value or "").upper() == "GET" for value in values)
+    return False
+
+
+def _is_strong(write: _Write, frame: _Frame) -> bool:
+    """Tell whether a write is evidence on its own.
+
+    A commit is, once the same function has changed an object's attributes.
+    """
+    if write.kind == COMMIT:
+        return frame.changes > 0
+    return write.kind not in _WEAK
+
+
+def _is_bookkeeping(write: _Write, frame: _Frame) -> bool:
+    """Tell whether a bare save or commit only stores visit bookkeeping."""
+    return write.plain and frame.bookkeeping > 0 and frame.changes == 0
+
+
+def _is_query(receiver: cst.BaseExpression) -> bool:
+    if isinstance(receiver, cst.Name):
+        return receiver.value.lower().endswith(QUERY_NAME_SUFFIXES)
+
+    node = receiver
+    while True:
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in QUERY_CALLS:
+                return True
+            node = func
+        elif isinstance(node, cst.Attribute):
+            if node.attr.value in QUERY_ATTRIBUTES:
+                return True
+            node = node.value
+        elif isinstance(node, cst.Await):
+            node = node.expression
+        else:
+            return False
+
+
+def _is_bookkeeping_field(name: str) -> bool:
+    return (
+        name in BOOKKEEPING
+        or name.startswith(BOOKKEEPING_PREFIXES)
+        or name.endswith(BOOKKEEPING_SUFFIXES)
+    )
+
+
+def _only_bookkeeping_keywords(call: cst.Call) -> bool:
+    names = [arg.keyword.value for arg in call.args if arg.keyword is not None]
+    return (
+        bool(names)
+        and len(names) == len(call.args)
+        and all(_is_bookkeeping_field(name) for name in names)
+    )
+
+
+def _only_bookkeeping_fields(node: cst.BaseExpression) -> bool:
+    elements = getattr(node, "elements", None)
+    if not elements:
+        return False
+
+    values = [string_value(element.value) for element in elements]
+    return all(value is not None and _is_bookkeeping_field(value) for value in values)
+
+
+def _starts_from_log(receiver: cst.BaseExpression) -> bool:
+    """Tell whether a call chain starts from a name such as ``AuditLog``."""
+    node = receiver
+    while not isinstance(node, cst.Name):
+        if isinstance(node, cst.Attribute):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            node = node.func
+        elif isinstance(node, (cst.Subscript, cst.Await)):
+            node = node.value if isinstance(node, cst.Subscript) else node.expression
+        else:
+            return False
+    return any(word.lower() in LOG_WORDS for word in _WORD.findall(node.value))
+
+
+def _takes_token(func: cst.FunctionDef) -> bool:
+    """Tell whether the link carries a secret: a token or signature parameter."""
+    params = func.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        name = param.name.value.lower()
+        if name in TOKEN_NAMES or TOKEN_WORDS & set(name.split("_")):
+            return True
+    return False
+
+
+def _positional(call: cst.Call) -> list[cst.BaseExpression]:
+    return [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+
+
+def _argument(call: cst.Call) -> cst.BaseExpression | None:
+    positional = _positional(call)
+    return positional[0] if positional else None
+
+
+def _is_false(arg: cst.Arg | None) -> bool:
+    return arg is not None and isinstance(arg.value, cst.Name) and (
+        arg.value.value == "False"
+    )
+
+
+def _is_self(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value in ("self", "cls")
+
+
+def _leading_text(node: cst.BaseExpression) -> str | None:
+    """Return the literal text a string expression starts with, if it is one."""
+    if isinstance(node, cst.ConcatenatedString):
+        return _leading_text(node.left)
+
+    if isinstance(node, cst.FormattedString):
+        parts = node.parts
+        if parts and isinstance(parts[0], cst.FormattedStringText):
+            return parts[0].value
+        return ""
+
+    return string_value(node)
+
+
+def _mentions_scratch(call: cst.Call) -> bool:
+    for arg in call.args[:1]:
+        for word in _WORD.findall(_call_text(arg.value)):
+            if word.lower() in SCRATCH_WORDS:
+                return True
+    return False
+
+
+def _last_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    if isinstance(node, cst.Call):
+        return _last_name(node.func)
+    if isinstance(node, cst.Subscript):
+        return _last_name(node.value)
+    if isinstance(node, cst.Await):
+        return _last_name(node.expression)
+    return ""
+
+
+def _call_text(node: cst.CSTNode) -> str:
+    """Return a short spelling of a call target, ``Post.objects.filter(...).delete``."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    parts = []
+    while True:
+        if isinstance(node, cst.Name):
+            parts.append(node.value)
+            break
+        if isinstance(node, cst.Attribute):
+            parts.append(node.attr.value)
+            node = node.value
+        elif isinstance(node, cst.Call):
+            parts.append("(...)")
+            node = node.func
+        elif isinstance(node, cst.Subscript):
+            parts.append("[...]")
+            node = node.value
+        elif isinstance(node, cst.Await):
+            node = node.expression
+        else:
+            parts.append("...")
+            break
+    text = ""
+    for part in reversed(parts):
+        text += part if part.startswith(("(", "[")) or not text else "." + part
+    return text
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    """Tell whether a block ends by returning, raising or aborting."""
+    statements = _suite(body)
+    if not statements or not isinstance(statements[-1], cst.SimpleStatementLine):
+        return False
+
+    last = statements[-1].body[-1]
+    if isinstance(last, (cst.Return, cst.Raise)):
+        return True
+
+    if isinstance(last, cst.Expr) and isinstance(last.value, cst.Call):
+        return _call_text(last.value.func).rsplit(".", 1)[-1] in ABORTS
+    return False
+
+
+def _suite(body: cst.BaseSuite) -> list[cst.CSTNode]:
+    if isinstance(body, cst.IndentedBlock):
+        return list(body.body)
+    return [body]
+
+
+def _subject(route: Route, methods: list[str]) -> str:
+    name = route.handler_name or "the view"
+    if isinstance(route.handler, cst.ClassDef):
+        shown = ", ".join(f"{name}.{method}()" for method in methods)
+        return f"GET {route.path} ({shown})" if route.path else f"GET {shown}"
+
+    return f"GET {route.path}" if route.path else f"GET {name}()"
+
+
+def _missing_guard(route: Route) -> str:
+    handler = route.handler
+    if isinstance(handler, cst.ClassDef):
+        return "the write is in a GET handler; move it to post() or another method"
+
+    if route.framework == "flask":
+        if route.methods == frozenset({"GET"}):
+            return 'no methods=["POST"], no request.method check'
+        listed = ", ".join(sorted(route.methods))
+        return f"methods include GET ({listed}), no request.method check"
+
+    if route.framework in ("fastapi", "starlette"):
+        if route.methods == frozenset({"GET"}):
+            return "declared for GET, no request.method check"
+        return "its methods include GET, no request.method check"
+
+    if route.framework == "drf":
+        return "@api_view allows GET, no request.method check"
+
+    if route.methods < ALL_METHODS:
+        listed = ", ".join(sorted(route.methods))
+        return f"its method decorator allows GET ({listed}), no request.method check"
+
+    return "no require_POST or require_http_methods, no request.method check"
+
+
+def _acts(route: Route) -> bool:
+    """Tell whether the route's path or handler name says it acts on something."""
+    text = f"{route.path or ''} {route.handler_name or ''}"
+    return any(word.lower() in ACTING_WORDS for word in _WORD.findall(text))
