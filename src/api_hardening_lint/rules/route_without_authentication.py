@@ -1,0 +1,1539 @@
+"""AHL201 route-without-authentication."""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+import libcst as cst
+
+from api_hardening_lint.context import FileContext
+from api_hardening_lint.frameworks.routes import ANY_METHOD, VERBS, Route
+from api_hardening_lint.nodes import descendants, dotted_name, keyword, string_value
+from api_hardening_lint.project import FactCollector, ProjectIndex, module_name
+from api_hardening_lint.registry import knowledge
+from api_hardening_lint.rule import Level, Rule
+
+logger = logging.getLogger(__name__)
+
+_FACTS = knowledge("auth")
+_DECORATORS = _FACTS["decorators"]
+AUTH_DECORATORS = frozenset(_DECORATORS["qualified"])
+AUTH_DECORATOR_NAMES = frozenset(_DECORATORS["names"])
+DECORATOR_HINT = re.compile(_DECORATORS["name_hint"])
+NEUTRAL_DECORATORS = frozenset(_DECORATORS["neutral"])
+NEUTRAL_DECORATOR_NAMES = frozenset(_DECORATORS["neutral_names"])
+LOGIN_NOT_REQUIRED = frozenset(_DECORATORS["login_not_required"])
+SCHEMES = frozenset(_FACTS["dependencies"]["schemes"])
+SCHEME_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in SCHEMES)
+FACTORY_METHODS = frozenset(_FACTS["dependencies"]["factory_methods"])
+DEPENDENCY_HINT = re.compile(_FACTS["dependencies"]["name_hint"])
+MIXINS = frozenset(_FACTS["mixins"]["names"])
+MIXIN_HINT = re.compile(_FACTS["mixins"]["name_hint"])
+ALLOW_ANY = frozenset(_FACTS["drf"]["allow_any"])
+DRF_ATTRIBUTES = frozenset(_FACTS["drf"]["attributes"])
+DRF_METHODS = frozenset(_FACTS["drf"]["methods"])
+DJANGO_ATTRIBUTES = frozenset(_FACTS["drf"]["django_attributes"])
+DJANGO_METHODS = frozenset(_FACTS["drf"]["django_methods"])
+DRF_DECORATORS = frozenset(_FACTS["drf"]["decorators"])
+LOGIN_MIDDLEWARE = _FACTS["settings"]["login_middleware"]
+DRF_DEFAULT_KEY = _FACTS["settings"]["drf_key"]
+_CHECKS = _FACTS["checks"]
+CHECK_NAMES = frozenset(_CHECKS["names"])
+CHECK_ATTRIBUTES = frozenset(_CHECKS["attributes"])
+USER_HOLDERS = frozenset(_CHECKS["user_holders"])
+DENIALS = frozenset(_CHECKS["exceptions"])
+CHECK_CALL = re.compile(_CHECKS["call_hint"])
+HEADER_WORDS = re.compile(_CHECKS["header_words"])
+SESSION_WORDS = re.compile(_CHECKS["session_words"])
+STATUSES = frozenset(str(code) for code in _CHECKS["statuses"])
+STATUS_NAMES = re.compile(_CHECKS["status_names"])
+PUBLIC_WORDS = frozenset(_FACTS["public"]["words"])
+PUBLIC_VIEWS = frozenset(_FACTS["public"]["views"])
+UNSAFE_METHODS = frozenset(_FACTS["severity"]["unsafe_methods"])
+SENSITIVE_WORDS = frozenset(_FACTS["severity"]["sensitive_words"])
+
+# Handler names are split into words; these, unlike path segments such as
+# ``token``, say the whole view belongs to a login or probe flow.
+_PUBLIC_NAME_WORDS = frozenset(
+    {
+        "login",
+        "logout",
+        "signin",
+        "signout",
+        "signup",
+        "register",
+        "oauth",
+        "oauth2",
+        "callback",
+        "sso",
+        "saml",
+        "oidc",
+        "health",
+        "healthcheck",
+        "healthz",
+        "ping",
+        "readiness",
+        "liveness",
+        "webhook",
+        "favicon",
+        "robots",
+        "openapi",
+        "swagger",
+        "redoc",
+        "search",
+        "auth",
+        "social",
+        "mfa",
+        "otp",
+        "totp",
+    }
+)
+_PUBLIC_NAME_PAIRS = (("password", "reset"), ("reset", "password"), ("forgot",))
+_ROUTE_TEXT = re.compile(
+    rb"@[\w.]+\.(?:route|get|post|put|patch|delete|api_route|websocket)\("
+    rb"|\.(?:add_url_rule|add_api_route|add_route|register)\(|urlpatterns"
+    rb"|class \w+\([^)]*(?:View|ViewSet|Resource|Endpoint)\b|api_view|expose\("
+    rb"|def \w+\(\s*request\b"
+)
+# Strong evidence only: most files of a web app mention sessions or users.
+_GUARD_TEXT = re.compile(
+    rb"current_user|is_authenticated|is_anonymous|\b40[13]\b|HTTP_40[13]"
+    rb"|[Aa]uthorization|get_current_user|_required\b|Unauthorized|Forbidden"
+    rb"|PermissionDenied|NotAuthenticated|permission_classes|Mixin\b|verify_jwt"
+    rb"|OAuth2|HTTPBearer|HTTPBasic|APIKey|has_perm|check_access|request\.user"
+    rb"|g\.user|class \w+\([^)]*View"
+)
+_WIRING_TEXT = re.compile(
+    rb"before_(?:app_)?request|include_router|add_middleware|\.middleware\("
+    rb"|FastAPI\([^)]*dependencies|login_required\(|permission_required\("
+    rb"|user_passes_test\(|staff_member_required\("
+)
+_SETTINGS_TEXT = re.compile(
+    rb"LoginRequiredMiddleware|DEFAULT_PERMISSION_CLASSES|Admin\w*Middleware"
+)
+# A project middleware that guards the admin area, like Misago's.
+_ADMIN_MIDDLEWARE = re.compile(
+    r"^(?!django\.)[\w.]*\.Admin\w*(Auth|Login)\w*Middleware$"
+)
+# URL parameters that make the link itself the credential.
+_CAPABILITIES = frozenset({"secret", "signature", "signed_token", "uidb64"})
+# Test projects and fixtures that a test-file pattern does not name.
+_TEST_FOLDER = re.compile(r"(^|/)test\w*/")
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+")
+_SEGMENT_NOISE = re.compile(r"[<{][^>}]*[>}]|[\^$?()\\]")
+_DEPENDS = frozenset({"Depends", "Security"})
+# Signs that a view taking any method also changes state.
+_WRITES = frozenset({"POST", "FILES", "save", "delete", "create", "update", "method"})
+_VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_HOOKS = frozenset({"before_request", "before_app_request"})
+_FUNCTIONS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+AUTH, NEUTRAL, UNKNOWN = "auth", "neutral", "unknown"
+
+
+# Evidence that code looks at the caller.
+
+
+def checks_caller(node: cst.CSTNode, skip: tuple[type, ...] = ()) -> bool:
+    """Tell whether code below ``node`` reads the user or a credential, or refuses."""
+    for child in descendants(node, skip):
+        if _is_check(child):
+            return True
+    return False
+
+
+def _is_check(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Name):
+        value = node.value
+        return (
+            value in CHECK_NAMES or value in DENIALS or bool(STATUS_NAMES.match(value))
+        )
+
+    if isinstance(node, cst.Attribute):
+        attr = node.attr.value
+        if attr in CHECK_ATTRIBUTES or STATUS_NAMES.match(attr) or attr in DENIALS:
+            return True
+
+        return attr == "user" and dotted_name(node.value) in USER_HOLDERS
+
+    if isinstance(node, cst.Integer):
+        return node.value in STATUSES
+
+    if isinstance(node, cst.SimpleString):
+        value = string_value(node)
+        return value is not None and bool(HEADER_WORDS.match(value))
+
+    if isinstance(node, cst.Call):
+        name = dotted_name(node.func)
+        if name is None:
+            return False
+
+        last = name.rsplit(".", 1)[-1]
+        if CHECK_CALL.match(last):
+            return True
+
+        # ``session.get("user_id")``
+        return name == "session.get" and _has_session_key(node.args)
+
+    if isinstance(node, cst.Subscript):
+        return (
+            isinstance(node.value, cst.Name)
+            and node.value.value == "session"
+            and bool(SESSION_WORDS.search(_subscript_text(node)))
+        )
+
+    return False
+
+
+def _has_session_key(args: tuple[cst.Arg, ...]) -> bool:
+    if not args:
+        return False
+
+    value = string_value(args[0].value)
+    return value is not None and bool(SESSION_WORDS.search(value))
+
+
+def _subscript_text(node: cst.Subscript) -> str:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return ""
+
+    return string_value(node.slice[0].slice.value) or ""
+
+
+def _last(name: str) -> str:
+    return name.rsplit(".", 1)[-1]
+
+
+def _suite(body: cst.BaseSuite) -> list[cst.CSTNode]:
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
+
+
+def _depends_targets(func: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """Return what the ``Depends``/``Security`` parameters of ``func`` wrap."""
+    found = []
+    params = func.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        markers = []
+        if isinstance(param.default, cst.Call):
+            markers.append(param.default)
+        annotation = param.annotation.annotation if param.annotation else None
+        if isinstance(annotation, cst.Subscript):
+            for element in annotation.slice[1:]:
+                extra = element.slice
+                if isinstance(extra, cst.Index) and isinstance(extra.value, cst.Call):
+                    markers.append(extra.value)
+        for marker in markers:
+            name = dotted_name(marker.func)
+            if name is None or _last(name) not in _DEPENDS:
+                continue
+
+            if marker.args and marker.args[0].keyword in (None,):
+                found.append(marker.args[0].value)
+            elif _last(name) == "Security":
+                found.append(marker.func)
+    return found
+
+
+def _allows_any(value: cst.BaseExpression, context: FileContext) -> bool:
+    """Tell whether a permission list holds only ``AllowAny``."""
+    items = (
+        [e.value for e in value.elements]
+        if isinstance(value, (cst.List, cst.Tuple))
+        else None
+    )
+    if not items:
+        return False
+
+    names = {context.qualname(item) or dotted_name(item) for item in items}
+    return all(name is not None and name in ALLOW_ANY for name in names)
+
+
+# What one file says about authentication, read at statement level.
+
+
+@dataclass
+class _FileAuth:
+    """The functions, classes and wiring of one file that bear on authentication."""
+
+    context: FileContext
+    functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
+    classes: dict[str, cst.ClassDef] = field(default_factory=dict)
+    calls: dict[str, cst.Call] = field(default_factory=dict)
+    hooks: list[tuple[str, cst.BaseExpression | cst.FunctionDef]] = field(
+        default_factory=list
+    )
+    statements: list[cst.BaseSmallStatement] = field(default_factory=list)
+    _memo: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, context: FileContext) -> _FileAuth:
+        found = cls(context)
+        pending: list[cst.CSTNode] = list(reversed(context.module.body))
+        while pending:
+            node = pending.pop()
+            if isinstance(node, cst.FunctionDef):
+                found._function(node)
+                # Factories register hooks and apps inside functions.
+                pending.extend(reversed(_suite(node.body)))
+            elif isinstance(node, cst.ClassDef):
+                found.classes.setdefault(node.name.value, node)
+            elif isinstance(node, cst.SimpleStatementLine):
+                for small in node.body:
+                    found._small(small)
+            elif isinstance(node, (cst.If, cst.Try, cst.With)):
+                pending.extend(reversed(_blocks(node)))
+        return found
+
+    def _function(self, node: cst.FunctionDef) -> None:
+        self.functions.setdefault(node.name.value, node)
+        for decorator in node.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            if isinstance(expr, cst.Attribute) and expr.attr.value in _HOOKS:
+                owner = dotted_name(expr.value)
+                if owner:
+                    self.hooks.append((owner, node))
+
+    def _small(self, small: cst.BaseSmallStatement) -> None:
+        self.statements.append(small)
+        value = None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target = small.targets[0].target
+            value = small.value
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            target = small.target
+            value = small.value
+        if isinstance(value, cst.Call) and isinstance(target, cst.Name):
+            self.calls.setdefault(target.value, value)
+            return
+
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            call = small.value
+            func = call.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in _HOOKS
+                and call.args
+            ):
+                owner = dotted_name(func.value)
+                if owner:
+                    self.hooks.append((owner, call.args[0].value))
+
+    # Names.
+
+    def absolute(self, name: str) -> str:
+        """Return the project-wide dotted name that ``name`` refers to here."""
+        head, _, rest = name.partition(".")
+        imported = self.context.bindings.imports.get(head)
+        if imported is None:
+            return f"{_module(self.context.path)}.{name}"
+
+        full = f"{imported}.{rest}" if rest else imported
+        return _resolve_relative(full, self.context.path)
+
+    def is_local(self, name: str) -> bool:
+        return name in self.functions or name in self.classes or name in self.calls
+
+    # Classification.
+
+    def guard(self, name: str, depth: int = 0) -> str | None:
+        """Classify a local function, class or instance: AUTH, NEUTRAL or None."""
+        if name in self._memo:
+            return self._memo[name]
+
+        self._memo[name] = NEUTRAL
+        verdict = self._guard(name, depth)
+        self._memo[name] = verdict
+        return verdict
+
+    def _guard(self, name: str, depth: int) -> str | None:
+        if name in self.functions:
+            func = self.functions[name]
+            if checks_caller(func.body) or self._decorated_auth(func):
+                return AUTH
+            for target in _depends_targets(func):
+                if self.dependency(target, depth + 1) == AUTH:
+                    return AUTH
+            return NEUTRAL
+
+        if name in self.classes:
+            return AUTH if self.class_guards(self.classes[name]) else NEUTRAL
+
+        if name in self.calls:
+            call = self.calls[name]
+            func = dotted_name(call.func) or ""
+            qualified = self.context.qualname(call.func) or func
+            if qualified in SCHEMES or _last(qualified) in SCHEME_NAMES:
+                return AUTH
+
+            if _last(func) in FACTORY_METHODS:
+                return AUTH
+
+            # ``admin_required = roles_required("admin")``
+            return self.decorator_name(qualified)
+
+        return None
+
+    def _decorated_auth(self, func: cst.FunctionDef) -> bool:
+        for decorator in func.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+            name = self.context.qualname(expr) or dotted_name(expr)
+            if name and self.decorator_name(name) == AUTH:
+                return True
+        return False
+
+    def decorator_name(self, name: str) -> str | None:
+        """Classify a decorator by name alone: AUTH, NEUTRAL or None if unknown."""
+        options = self.context.options.get("auth_decorators") or ()
+        last = _last(name)
+        if name in options or last in options:
+            return AUTH
+
+        if name in AUTH_DECORATORS or last in AUTH_DECORATOR_NAMES:
+            return AUTH
+
+        if name in NEUTRAL_DECORATORS or last in NEUTRAL_DECORATOR_NAMES:
+            return NEUTRAL
+
+        if name in LOGIN_NOT_REQUIRED or name in DRF_DECORATORS:
+            return NEUTRAL
+
+        return None
+
+    def dependency(self, target: cst.BaseExpression, depth: int = 0) -> str | None:
+        """Classify what a ``Depends(...)`` wraps: AUTH, NEUTRAL or None."""
+        if depth > 6:
+            return None
+
+        expr = target.func if isinstance(target, cst.Call) else target
+        name = self.context.qualname(expr) or dotted_name(expr)
+        if name is None:
+            return None
+
+        options = self.context.options.get("auth_dependencies") or ()
+        if name in options or _last(name) in options:
+            return AUTH
+
+        if name in SCHEMES or _last(name) in SCHEME_NAMES:
+            return AUTH
+
+        if "." in name and _last(name) in FACTORY_METHODS:
+            return AUTH
+
+        if self.is_local(name):
+            return self.guard(name, depth)
+
+        return None
+
+    def class_guards(self, node: cst.ClassDef) -> bool:
+        """Tell whether a class's own body or decorators restrict its callers."""
+        for decorator in node.decorators:
+            if self.class_decorator(decorator.decorator) == AUTH:
+                return True
+
+        for arg in node.bases:
+            base = self.context.qualname(arg.value) or dotted_name(arg.value) or ""
+            if _last(base) in MIXINS:
+                return True
+
+        for stmt in _suite(node.body):
+            if isinstance(stmt, cst.FunctionDef):
+                name = stmt.name.value
+                if name in DRF_METHODS or name in ("test_func", "has_permission"):
+                    return True
+
+                if self._decorated_auth(stmt) or self._method_decorated(stmt):
+                    return True
+
+                if checks_caller(stmt.body, _FUNCTIONS):
+                    return True
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    assigned = _assigned_name(small)
+                    if assigned in DJANGO_ATTRIBUTES:
+                        return True
+
+                    # Flask's ``decorators = [login_required]`` on a class view.
+                    if not isinstance(small, cst.Assign):
+                        continue
+
+                    if assigned == "decorators" and self._listed_guard(small.value):
+                        return True
+
+                    if assigned in DRF_ATTRIBUTES and not _allows_any(
+                        small.value, self.context
+                    ):
+                        return True
+        return False
+
+    def _listed_guard(self, value: cst.BaseExpression) -> bool:
+        if not isinstance(value, (cst.List, cst.Tuple)):
+            return False
+
+        for element in value.elements:
+            expr = element.value
+            verdict = self.class_decorator(expr)
+            func = expr.func if isinstance(expr, cst.Call) else expr
+            name = dotted_name(func) or ""
+            if verdict == AUTH or (verdict is None and DECORATOR_HINT.search(name)):
+                return True
+        return False
+
+    def allows_any(self, node: cst.ClassDef) -> bool:
+        """Tell whether a class sets ``permission_classes`` to ``AllowAny`` only."""
+        for stmt in _suite(node.body):
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+
+            for small in stmt.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and _assigned_name(small) == "permission_classes"
+                    and _allows_any(small.value, self.context)
+                ):
+                    return True
+        return False
+
+    def sets_permissions(self, node: cst.ClassDef) -> bool:
+        for stmt in _suite(node.body):
+            if isinstance(stmt, cst.SimpleStatementLine):
+                if any(_assigned_name(s) in DRF_ATTRIBUTES for s in stmt.body):
+                    return True
+            elif isinstance(stmt, cst.FunctionDef) and stmt.name.value in DRF_METHODS:
+                return True
+        return False
+
+    def class_decorator(self, expr: cst.BaseExpression) -> str | None:
+        """Classify a decorator, reading ``method_decorator(x)`` as ``x``."""
+        if isinstance(expr, cst.Call):
+            name = self.context.qualname(expr.func) or dotted_name(expr.func) or ""
+            if _last(name) == "method_decorator" and expr.args:
+                inner = expr.args[0].value
+                items = (
+                    [e.value for e in inner.elements]
+                    if isinstance(inner, (cst.List, cst.Tuple))
+                    else [inner]
+                )
+                verdicts = [self.class_decorator(item) for item in items]
+                return AUTH if AUTH in verdicts else NEUTRAL
+
+            if name in DRF_DECORATORS:
+                if expr.args and _allows_any(expr.args[0].value, self.context):
+                    return NEUTRAL
+                return AUTH
+
+            expr = expr.func
+        name = self.context.qualname(expr) or dotted_name(expr)
+        if name is None:
+            return None
+
+        known = self.decorator_name(name)
+        if known is not None:
+            return known
+
+        if self.is_local(name):
+            return self.guard(name)
+
+        return None
+
+    def _method_decorated(self, func: cst.FunctionDef) -> bool:
+        return any(self.class_decorator(d.decorator) == AUTH for d in func.decorators)
+
+    def class_bases(self, node: cst.ClassDef) -> list[str]:
+        """Return the project-wide names of a class's bases."""
+        found = []
+        for arg in node.bases:
+            if arg.keyword is not None:
+                continue
+
+            value = arg.value
+            if isinstance(value, cst.Subscript):
+                value = value.value
+            name = dotted_name(value)
+            if name:
+                found.append(self.absolute(name))
+        return found
+
+
+def _assigned_name(small: cst.BaseSmallStatement) -> str | None:
+    target = None
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target = small.targets[0].target
+    elif isinstance(small, cst.AnnAssign):
+        target = small.target
+    return target.value if isinstance(target, cst.Name) else None
+
+
+def _blocks(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    body = getattr(node, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        found.extend(_suite(body))
+    for part in getattr(node, "handlers", ()) or ():
+        found.extend(_suite(part.body))
+    for name in ("orelse", "finalbody"):
+        part = getattr(node, name, None)
+        if isinstance(part, cst.If):
+            found.append(part)
+        elif part is not None and isinstance(
+            getattr(part, "body", None), cst.BaseSuite
+        ):
+            found.extend(_suite(part.body))
+    return found
+
+
+def _module(path: str) -> str:
+    return module_name(path) or PurePosixPath(path).stem
+
+
+def _resolve_relative(name: str, path: str) -> str:
+    """Turn ``..views.bp`` into the dotted name it means in the file at ``path``."""
+    dots = len(name) - len(name.lstrip("."))
+    if not dots:
+        return name
+
+    parts = _module(path).split(".")
+    if PurePosixPath(path).name != "__init__.py":
+        parts = parts[:-1]
+    if dots > 1:
+        parts = parts[: len(parts) - (dots - 1)]
+    rest = name[dots:]
+    return ".".join([*parts, rest]) if rest else ".".join(parts)
+
+
+# Facts about other files.
+
+
+class AuthGuards(FactCollector):
+    """Functions and classes of the project that do or do not guard access."""
+
+    name = "auth-guards"
+    triggers = (_GUARD_TEXT,)
+
+    @classmethod
+    def collect(cls, context: FileContext) -> Any:
+        found = _FileAuth.read(context)
+        module = _module(context.path)
+        guards: dict[str, dict] = {}
+        top = {id(stmt) for stmt in context.module.body}
+        for name, func in found.functions.items():
+            if id(func) in top and _may_guard(func):
+                deps = [
+                    found.absolute(n)
+                    for t in _depends_targets(func)
+                    if (n := dotted_name(t.func if isinstance(t, cst.Call) else t))
+                ]
+                guards[f"{module}.{name}"] = {
+                    "auth": found.guard(name) == AUTH,
+                    "deps": deps,
+                }
+        for name, node in found.classes.items():
+            if not _CLASS_HINT.search(name) and not node.bases:
+                continue
+
+            guards[f"{module}.{name}"] = {
+                "auth": found.class_guards(node),
+                "bases": found.class_bases(node),
+                "allow_any": found.allows_any(node),
+                "sets": found.sets_permissions(node),
+            }
+        for name in found.calls:
+            verdict = found.guard(name)
+            if verdict == AUTH:
+                guards[f"{module}.{name}"] = {"auth": True, "deps": []}
+        return guards or None
+
+
+_CLASS_HINT = re.compile(r"View|Mixin|Permission|Endpoint|Resource|API|Api")
+
+
+def _may_guard(func: cst.FunctionDef) -> bool:
+    """Tell whether a function may be a decorator, a dependency or a guard.
+
+    Other functions are left out of the facts: a name missing from them is
+    judged by its name, which costs nothing to collect.
+    """
+    if DEPENDENCY_HINT.search(func.name.value) or _depends_targets(func):
+        return True
+
+    return any(isinstance(stmt, cst.FunctionDef) for stmt in _suite(func.body))
+
+
+class AuthWiring(FactCollector):
+    """Hooks, included routers, middleware and URL wrappers that guard routes."""
+
+    name = "auth-wiring"
+    triggers = (_WIRING_TEXT,)
+
+    @classmethod
+    def collect(cls, context: FileContext) -> Any:
+        found = _FileAuth.read(context)
+        hooks = []
+        for owner, hook in found.hooks:
+            hooks.append(
+                {
+                    "owner": found.absolute(owner),
+                    "app": _is_app(context, owner),
+                    "auth": _hook_verdict(found, hook) == AUTH,
+                    "target": _hook_target(found, hook),
+                }
+            )
+        includes = []
+        app_auth = False
+        middleware = False
+        wrapped = []
+        for small in found.statements:
+            for call in _calls_in(small):
+                name = dotted_name(call.func) or ""
+                last = _last(name)
+                qualified = context.qualname(call.func) or name
+                if last == "include_router" and call.args:
+                    router = dotted_name(call.args[0].value)
+                    if router and _dependency_auth(found, call):
+                        includes.append(found.absolute(router))
+                elif last in ("FastAPI", "APIRouter") and _dependency_auth(found, call):
+                    app_auth = app_auth or last == "FastAPI"
+                elif last == "add_middleware" and call.args:
+                    cls_name = dotted_name(call.args[0].value) or ""
+                    middleware = middleware or _is_auth_middleware(found, cls_name)
+                elif found.decorator_name(qualified) == AUTH:
+                    for arg in call.args:
+                        view = arg.value
+                        if isinstance(view, cst.Call):
+                            view = view.func
+                            if isinstance(view, cst.Attribute):
+                                view = view.value
+                        target = dotted_name(view)
+                        if target:
+                            wrapped.append(found.absolute(target))
+        for func in found.functions.values():
+            for decorator in func.decorators:
+                expr = decorator.decorator
+                if (
+                    isinstance(expr, cst.Call)
+                    and isinstance(expr.func, cst.Attribute)
+                    and expr.func.attr.value == "middleware"
+                    and checks_caller(func.body)
+                ):
+                    middleware = True
+        data = {
+            "hooks": hooks,
+            "includes": includes,
+            "app_auth": app_auth,
+            "middleware": middleware,
+            "wrapped": wrapped,
+        }
+        return data if any(data.values()) else None
+
+
+def _calls_in(small: cst.BaseSmallStatement) -> list[cst.Call]:
+    value = getattr(small, "value", None)
+    if not isinstance(value, (cst.Call, cst.List, cst.Tuple, cst.BinaryOperation)):
+        return []
+
+    found = [value] if isinstance(value, cst.Call) else []
+    # ``urlpatterns = [path("a", login_required(view)), ...]``
+    for child in descendants(value, _FUNCTIONS):
+        if isinstance(child, cst.Call):
+            found.append(child)
+    return found
+
+
+def _is_app(context: FileContext, owner: str) -> bool:
+    cls = context.bindings.instances.get(owner) or ""
+    return _last(cls) in ("Flask", "Quart")
+
+
+def _hook_verdict(found: _FileAuth, hook: cst.CSTNode) -> str | None:
+    if isinstance(hook, cst.FunctionDef):
+        return AUTH if checks_caller(hook.body) else NEUTRAL
+
+    name = dotted_name(hook) if isinstance(hook, cst.BaseExpression) else None
+    if name and found.is_local(name):
+        return found.guard(name)
+
+    return None
+
+
+def _hook_target(found: _FileAuth, hook: cst.CSTNode) -> str | None:
+    if isinstance(hook, cst.FunctionDef):
+        return None
+
+    name = dotted_name(hook) if isinstance(hook, cst.BaseExpression) else None
+    if name is None or found.is_local(name):
+        return None
+
+    return found.absolute(name)
+
+
+def _dependency_auth(found: _FileAuth, call: cst.Call) -> bool:
+    arg = keyword(call, "dependencies")
+    if arg is None or not isinstance(arg.value, (cst.List, cst.Tuple)):
+        return False
+
+    for element in arg.value.elements:
+        marker = element.value
+        if not isinstance(marker, cst.Call) or not marker.args:
+            continue
+
+        name = dotted_name(marker.func) or ""
+        if _last(name) == "Security":
+            return True
+
+        target = marker.args[0].value
+        if found.dependency(target) == AUTH:
+            return True
+
+        text = dotted_name(target.func if isinstance(target, cst.Call) else target)
+        if text and DEPENDENCY_HINT.search(_last(text)):
+            return True
+    return False
+
+
+def _is_auth_middleware(found: _FileAuth, name: str) -> bool:
+    if not name:
+        return False
+
+    if found.is_local(name):
+        node = found.classes.get(name)
+        return node is not None and any(
+            checks_caller(s)
+            for s in _suite(node.body)
+            if isinstance(s, cst.FunctionDef)
+        )
+
+    return bool(re.search(r"(?i)auth|login|token|apikey|api_key", _last(name)))
+
+
+class AuthSettings(FactCollector):
+    """Django settings that protect every view: login middleware, DRF defaults."""
+
+    name = "auth-settings"
+    triggers = (_SETTINGS_TEXT,)
+
+    @classmethod
+    def collect(cls, context: FileContext) -> Any:
+        login = admin = False
+        drf: list[str] | None = None
+        for child in descendants(context.module, _FUNCTIONS):
+            if isinstance(child, cst.SimpleString):
+                value = string_value(child) or ""
+                if value.endswith(LOGIN_MIDDLEWARE):
+                    login = True
+                elif _ADMIN_MIDDLEWARE.search(value):
+                    admin = True
+            elif (
+                isinstance(child, cst.DictElement)
+                and string_value(child.key) == DRF_DEFAULT_KEY
+            ):
+                drf = _string_items(child.value)
+        if not login and not admin and drf is None:
+            return None
+
+        return {
+            "login_middleware": login,
+            "admin_middleware": admin,
+            "drf_permissions": drf,
+        }
+
+
+def _string_items(node: cst.BaseExpression) -> list[str]:
+    if not isinstance(node, (cst.List, cst.Tuple)):
+        return ["?"]
+
+    return [string_value(e.value) or "?" for e in node.elements]
+
+
+# The project, as the rule reads it.
+
+
+@dataclass
+class _Project:
+    guards: dict[str, dict]
+    by_tail: dict[str, list[str]]
+    by_last: dict[str, list[str]]
+    hooks: list[dict]
+    includes: set[str]
+    app_hook: bool
+    app_auth: bool
+    middleware: bool
+    wrapped: set[str]
+    bases: set[str]
+    login_middleware: bool
+    admin_middleware: bool
+    drf_permissions: list[str] | None
+    has_settings: bool
+
+    def find(self, name: str) -> dict | None:
+        found = self.guards.get(name)
+        if found is not None:
+            return found
+
+        for candidate in self.by_tail.get(_tail(name), ()):
+            if _same(candidate, name):
+                return self.guards[candidate]
+
+        # Packages re-export their classes (``from .object_views import *``):
+        # a name defined once in the project is that definition.
+        matches = self.by_last.get(_last(name), ())
+        return self.guards[matches[0]] if len(matches) == 1 else None
+
+
+def _tail(name: str) -> str:
+    return ".".join(name.rsplit(".", 2)[-2:])
+
+
+def _same(a: str, b: str) -> bool:
+    """Tell whether two dotted names agree, one being a suffix of the other."""
+    short, long = sorted((a, b), key=len)
+    return long == short or long.endswith("." + short)
+
+
+_CACHE: list[tuple[ProjectIndex, _Project]] = []
+
+
+def _project(index: ProjectIndex) -> _Project:
+    if _CACHE and _CACHE[0][0] is index:
+        return _CACHE[0][1]
+
+    guards: dict[str, dict] = {}
+    for _, data in index.of(AuthGuards.name):
+        guards.update(data)
+    by_tail: dict[str, list[str]] = {}
+    by_last: dict[str, list[str]] = {}
+    for name in guards:
+        by_tail.setdefault(_tail(name), []).append(name)
+        by_last.setdefault(_last(name), []).append(name)
+    hooks: list[dict] = []
+    includes: set[str] = set()
+    wrapped: set[str] = set()
+    app_auth = middleware = False
+    for _, data in index.of(AuthWiring.name):
+        hooks.extend(data["hooks"])
+        includes.update(data["includes"])
+        wrapped.update(data["wrapped"])
+        app_auth = app_auth or data["app_auth"]
+        middleware = middleware or data["middleware"]
+    settings = [data for _, data in index.of(AuthSettings.name)]
+    drf = None
+    for data in settings:
+        if data["drf_permissions"] is not None:
+            drf = (drf or []) + data["drf_permissions"]
+    project = _Project(
+        guards=guards,
+        by_tail=by_tail,
+        by_last=by_last,
+        hooks=hooks,
+        includes=includes,
+        app_hook=False,
+        app_auth=app_auth,
+        middleware=middleware,
+        wrapped=wrapped,
+        bases={_last(b) for data in guards.values() for b in data.get("bases", ())},
+        login_middleware=any(d["login_middleware"] for d in settings),
+        admin_middleware=any(d.get("admin_middleware") for d in settings),
+        drf_permissions=drf,
+        has_settings=bool(settings),
+    )
+    project.app_hook = any(h["app"] and _hook_auth(project, h) for h in hooks)
+    _CACHE[:] = [(index, project)]
+    return project
+
+
+def _hook_auth(project: _Project, hook: dict) -> bool:
+    if hook["auth"]:
+        return True
+
+    target = hook.get("target")
+    record = project.find(target) if target else None
+    return bool(record and record.get("auth"))
+
+
+def _in(name: str, names: set[str]) -> bool:
+    return any(_same(name, other) for other in names)
+
+
+# The rule.
+
+
+@dataclass
+class _Verdict:
+    protected: bool = False
+    missing: list[str] = field(default_factory=list)
+    confidence: Level = Level.HIGH
+    related: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+
+    def doubt(self, level: Level) -> None:
+        self.confidence = min(self.confidence, level)
+
+
+class RouteWithoutAuthentication(Rule):
+    id = "AHL201"
+    triggers = (_ROUTE_TEXT,)
+    facts = (AuthGuards, AuthWiring, AuthSettings)
+
+    def leave_Module(self, _node: cst.Module) -> None:
+        if self.context.is_test_file or _TEST_FOLDER.search(self.context.path):
+            return
+
+        routes = [r for r in self.context.routes if r.handler is not None]
+        if not routes:
+            return
+
+        self._file = _FileAuth.read(self.context)
+        self._project = _project(self.context.project)
+        seen: set[int] = set()
+        for route in routes:
+            if id(route.handler) in seen:
+                continue
+
+            seen.add(id(route.handler))
+            self._check(route)
+
+    def _check(self, route: Route) -> None:
+        # A low-confidence route is a helper that takes the request as often
+        # as it is a view.
+        if route.confidence == Level.LOW:
+            return
+
+        if self._is_public(route) or _is_generic_base(route):
+            return
+
+        if route.node is route.handler and self._is_helper(route):
+            return
+
+        if _takes_capability(route):
+            return
+
+        # Most unauthenticated reads are public pages by intent; a read is
+        # reported only when its path or name says what it serves is private.
+        methods = _effective_methods(route)
+        if _only_reads(methods) and not self._is_sensitive(route):
+            return
+
+        verdict = _Verdict()
+        verdict.doubt(route.confidence)
+        if route.framework in ("flask",):
+            self._flask(route, verdict)
+        elif route.framework in ("fastapi", "starlette"):
+            self._fastapi(route, verdict)
+        elif isinstance(route.handler, cst.ClassDef):
+            self._django_class(route, verdict)
+        else:
+            self._django_function(route, verdict)
+
+        if verdict.protected:
+            return
+
+        methods = _method_label(route.methods)
+        where = route.path if route.path is not None else f"view {route.handler_name}"
+        message = f"{methods} {where} has no authentication: " + ", ".join(
+            verdict.missing
+        )
+        self.report(
+            route.node,
+            message,
+            severity=self._severity(route),
+            confidence=verdict.confidence,
+            related=verdict.related,
+        )
+
+    # Public by intent.
+
+    def _is_public(self, route: Route) -> bool:
+        patterns = self.context.options.get("public_routes") or ()
+        path = route.path or ""
+        name = route.handler_name or ""
+        for pattern in patterns:
+            if (path and fnmatch.fnmatchcase(path, pattern)) or fnmatch.fnmatchcase(
+                name, pattern
+            ):
+                return True
+
+        segments = {s.lower() for s in _SEGMENT_NOISE.sub("", path).split("/") if s}
+        if segments & PUBLIC_WORDS:
+            return True
+
+        words = [w.lower() for w in _WORD.findall(_last(name))]
+        if set(words) & _PUBLIC_NAME_WORDS:
+            return True
+
+        if any(all(w in words for w in pair) for pair in _PUBLIC_NAME_PAIRS):
+            return True
+
+        if isinstance(route.handler, cst.ClassDef):
+            for base in self._file.class_bases(route.handler):
+                if _last(base) in PUBLIC_VIEWS:
+                    return True
+        return False
+
+    def _is_helper(self, route: Route) -> bool:
+        """Tell whether a view found by shape is really a base or a helper.
+
+        A class other project classes derive from is a base; a function other
+        functions of its file call is a helper they hand the request to.
+        """
+        name = route.handler_name or ""
+        if isinstance(route.handler, cst.ClassDef):
+            return name in self._project.bases
+
+        for func in self._file.functions.values():
+            if func is route.handler:
+                continue
+
+            for child in descendants(func.body, (cst.ClassDef, cst.Lambda)):
+                if (
+                    isinstance(child, cst.Call)
+                    and isinstance(child.func, cst.Name)
+                    and child.func.value == name
+                ):
+                    return True
+        return False
+
+    def _is_sensitive(self, route: Route) -> bool:
+        path = (route.path or "").lower()
+        words = set(_SEGMENT_NOISE.sub("", path).split("/"))
+        words |= {w.lower() for w in _WORD.findall(_last(route.handler_name or ""))}
+        return bool(words & SENSITIVE_WORDS)
+
+    def _severity(self, route: Route) -> Level:
+        if route.methods & UNSAFE_METHODS and route.methods != ANY_METHOD:
+            return Level.HIGH
+
+        path = (route.path or "").lower()
+        if set(_SEGMENT_NOISE.sub("", path).split("/")) & SENSITIVE_WORDS:
+            return Level.HIGH
+
+        return Level.MEDIUM
+
+    # Decorators, for every framework.
+
+    def _decorators(self, route: Route, verdict: _Verdict) -> None:
+        handler = route.handler
+        for decorator in handler.decorators:
+            expr = _unwrap_method_decorator(decorator.decorator, self.context)
+            func = expr.func if isinstance(expr, cst.Call) else expr
+            name = self.context.qualname(func) or dotted_name(func)
+            if name is None or self._is_routing(name, route):
+                continue
+
+            known = self._file.class_decorator(expr)
+            if known is None:
+                known = self._project_guard(name)
+            if known == AUTH:
+                verdict.protected = True
+                return
+
+            if known == NEUTRAL:
+                continue
+
+            if DECORATOR_HINT.search(_last(name)):
+                # A decorator of the project named like a guard, whose body is
+                # out of sight: taken as protection, as a reviewer would.
+                verdict.protected = True
+                return
+
+            verdict.doubt(Level.LOW)
+            verdict.related.append(
+                (decorator, f"@{name} was not inspected and may check the caller")
+            )
+
+        # ``add_url_rule(..., view_func=login_required(view))``,
+        # ``path("x/", login_required(view))``.
+        if isinstance(route.node, cst.Call):
+            for arg in route.node.args:
+                if isinstance(arg.value, cst.Call):
+                    wrapper = arg.value.func
+                    if self._file.class_decorator(arg.value) == AUTH or (
+                        self._project_guard(
+                            self.context.qualname(wrapper) or dotted_name(wrapper) or ""
+                        )
+                        == AUTH
+                    ):
+                        verdict.protected = True
+                        return
+
+    def _is_routing(self, name: str, route: Route) -> bool:
+        last = _last(name)
+        if last in VERBS or last in ("route", "api_route", "websocket", "expose"):
+            return True
+
+        return route.owner is not None and name.startswith(route.owner + ".")
+
+    def _project_guard(self, name: str) -> str | None:
+        if not name or self._file.is_local(name):
+            return None
+
+        record = self._project.find(self._file.absolute(name))
+        if record is None:
+            return None
+
+        return AUTH if self._record_auth(record, 0) else NEUTRAL
+
+    def _record_auth(self, record: dict, depth: int) -> bool:
+        if record.get("auth"):
+            return True
+
+        if depth > 6:
+            return False
+
+        for dep in record.get("deps", ()):
+            inner = self._project.find(dep)
+            if inner is not None and self._record_auth(inner, depth + 1):
+                return True
+            if inner is None and DEPENDENCY_HINT.search(_last(dep)):
+                return True
+        return False
+
+    def _handler_checks(self, route: Route, verdict: _Verdict) -> None:
+        for child in descendants(route.handler.body, (cst.ClassDef, cst.Lambda)):
+            if _is_check(child):
+                verdict.protected = True
+                return
+
+            # A helper of this file that the view hands the request to.
+            if isinstance(child, cst.Call) and isinstance(child.func, cst.Name):
+                helper = self._file.functions.get(child.func.value)
+                if (
+                    helper is not None
+                    and helper is not route.handler
+                    and checks_caller(helper.body, (cst.ClassDef, cst.Lambda))
+                ):
+                    verdict.protected = True
+                    return
+
+    # Flask.
+
+    def _flask(self, route: Route, verdict: _Verdict) -> None:
+        self._decorators(route, verdict)
+        if verdict.protected:
+            return
+
+        self._handler_checks(route, verdict)
+        handler = route.handler
+        if isinstance(handler, cst.ClassDef) and self._class_state(handler)["auth"]:
+            verdict.protected = True
+        if verdict.protected:
+            return
+
+        owner = route.owner or ""
+        if self._flask_hooked(owner) or self._project.app_hook:
+            verdict.protected = True
+            return
+
+        if not owner:
+            kind = "its blueprint or app"
+        elif _is_app(self.context, owner):
+            kind = "the app"
+        else:
+            kind = "the blueprint"
+        verdict.missing = [
+            "no auth decorator",
+            f"no before_request hook on {kind}",
+            "no login check in the handler",
+        ]
+
+    def _flask_hooked(self, owner: str) -> bool:
+        if not owner:
+            return False
+
+        for hooked, hook in self._file.hooks:
+            if hooked == owner and _hook_verdict(self._file, hook) == AUTH:
+                return True
+            if (
+                _is_app(self.context, hooked)
+                and _hook_verdict(self._file, hook) == AUTH
+            ):
+                return True
+
+        absolute = self._file.absolute(owner)
+        return any(
+            _same(h["owner"], absolute) and _hook_auth(self._project, h)
+            for h in self._project.hooks
+        )
+
+    # FastAPI and Starlette.
+
+    def _fastapi(self, route: Route, verdict: _Verdict) -> None:
+        if self._project.middleware or self._project.app_auth:
+            verdict.protected = True
+            return
+
+        for dep in route.dependencies:
+            if dep.kind == "security" or self._dependency_auth(dep.target, dep.node):
+                verdict.protected = True
+                return
+
+        if route.owner and _in(
+            self._file.absolute(route.owner), self._project.includes
+        ):
+            verdict.protected = True
+            return
+
+        self._decorators(route, verdict)
+        if verdict.protected:
+            return
+
+        self._handler_checks(route, verdict)
+        verdict.missing = [
+            "no auth dependency on the route, its router or the app",
+            "no auth middleware",
+            "no credential check in the handler",
+        ]
+
+    def _dependency_auth(self, target: str | None, node: cst.Call) -> bool:
+        if target is None:
+            return False
+
+        wrapped = node.args[0].value if node.args else None
+        if wrapped is not None and self._file.dependency(wrapped) == AUTH:
+            return True
+
+        if self._project_guard(target) == AUTH:
+            return True
+
+        head = target.split(".", 1)[0]
+        if self._file.is_local(head) or self._project_guard(target) == NEUTRAL:
+            return False
+
+        return bool(DEPENDENCY_HINT.search(_last(target)))
+
+    # Django and DRF.
+
+    def _admin_guarded(self) -> bool:
+        return self._project.admin_middleware and "admin" in self.context.path.split(
+            "/"
+        )
+
+    def _django_function(self, route: Route, verdict: _Verdict) -> None:
+        if self._admin_guarded():
+            return self._protect(verdict)
+
+        self._decorators(route, verdict)
+        if verdict.protected:
+            return
+
+        absolute = self._file.absolute(route.handler_name or "")
+        if _in(absolute, self._project.wrapped):
+            verdict.protected = True
+            return
+
+        self._handler_checks(route, verdict)
+        if verdict.protected:
+            return
+
+        names = {
+            self.context.qualname(d.decorator) or dotted_name(d.decorator) or ""
+            for d in route.handler.decorators
+        }
+        if self._project.login_middleware and not names & LOGIN_NOT_REQUIRED:
+            verdict.protected = True
+            return
+
+        drf = route.framework == "drf"
+        if drf and self._drf_default():
+            verdict.protected = True
+            return
+
+        if not self._project.has_settings:
+            verdict.doubt(Level.MEDIUM)
+        verdict.missing = [
+            "no login_required or permission decorator",
+            "no LoginRequiredMiddleware",
+            "no user check in the view",
+        ]
+        if drf:
+            verdict.missing.insert(1, "no DEFAULT_PERMISSION_CLASSES")
+
+    def _django_class(self, route: Route, verdict: _Verdict) -> None:
+        handler = route.handler
+        if self._admin_guarded():
+            return self._protect(verdict)
+
+        self._decorators(route, verdict)
+        if verdict.protected:
+            return
+
+        if _in(self._file.absolute(route.handler_name or ""), self._project.wrapped):
+            verdict.protected = True
+            return
+
+        state = self._class_state(handler)
+        if state["auth"]:
+            verdict.protected = True
+            return
+
+        drf = route.framework == "drf"
+        if state["allow_any"]:
+            if not route.methods & UNSAFE_METHODS:
+                return self._protect(verdict)
+
+            verdict.missing = ["permission_classes allows anyone to call it"]
+            return
+
+        if self._project.login_middleware:
+            return self._protect(verdict)
+
+        if drf and not state["sets"] and self._drf_default():
+            return self._protect(verdict)
+
+        if state["unknown"]:
+            # A project base out of sight may well be what checks the caller.
+            return self._protect(verdict)
+
+        if not self._project.has_settings:
+            verdict.doubt(Level.MEDIUM)
+        if drf:
+            verdict.missing = [
+                "no permission_classes",
+                "no DEFAULT_PERMISSION_CLASSES in settings",
+                "no user check in the view",
+            ]
+        else:
+            verdict.missing = [
+                "no login or permission mixin",
+                "no login_required on dispatch",
+                "no LoginRequiredMiddleware",
+            ]
+
+    @staticmethod
+    def _protect(verdict: _Verdict) -> None:
+        verdict.protected = True
+
+    def _drf_default(self) -> bool:
+        listed = self._project.drf_permissions
+        if not listed:
+            return False
+
+        return not all(_last(name) in ALLOW_ANY for name in listed)
+
+    def _class_state(self, node: cst.ClassDef) -> dict:
+        """Follow a view class and its bases, local and project-wide."""
+        state = {"auth": False, "allow_any": False, "sets": False, "unknown": None}
+        if self._file.class_guards(node):
+            state["auth"] = True
+            return state
+
+        state["allow_any"] = self._file.allows_any(node)
+        state["sets"] = self._file.sets_permissions(node)
+        pending = list(reversed(self._file.class_bases(node)))
+        seen: set[str] = set()
+        while pending and len(seen) < 40:
+            base = pending.pop()
+            if base in seen:
+                continue
+
+            seen.add(base)
+            last = _last(base)
+            local = base.rsplit(".", 1)[0] == _module(self.context.path)
+            if local and last in self._file.classes:
+                parent = self._file.classes[last]
+                if self._file.class_guards(parent):
+                    state["auth"] = True
+                    return state
+                state["allow_any"] = state["allow_any"] or self._file.allows_any(parent)
+                state["sets"] = state["sets"] or self._file.sets_permissions(parent)
+                pending.extend(reversed(self._file.class_bases(parent)))
+                continue
+
+            if last in MIXINS:
+                state["auth"] = True
+                return state
+
+            if base.startswith(("django.", "rest_framework.")) or "." not in base:
+                continue
+
+            record = self._project.find(base)
+            if record is None:
+                if MIXIN_HINT.search(last):
+                    state["auth"] = True
+                    return state
+                if not _is_third_party_view(base):
+                    state["unknown"] = state["unknown"] or last
+                continue
+
+            if record.get("auth"):
+                state["auth"] = True
+                return state
+            state["allow_any"] = state["allow_any"] or record.get("allow_any", False)
+            state["sets"] = state["sets"] or record.get("sets", False)
+            pending.extend(reversed(record.get("bases", ())))
+        return state
+
+
+def _effective_methods(route: Route) -> frozenset[str]:
+    """Return a view's methods; one that takes any method but never reads a
+    form or changes a model is taken to serve reads."""
+    if route.methods and route.methods != ANY_METHOD:
+        return route.methods
+
+    for child in descendants(route.handler.body, (cst.Lambda,)):
+        if isinstance(child, cst.Attribute) and child.attr.value in _WRITES:
+            return ANY_METHOD
+        if isinstance(child, cst.SimpleString) and string_value(child) in _VERBS:
+            return ANY_METHOD
+    return frozenset({"GET"})
+
+
+def _unwrap_method_decorator(
+    expr: cst.BaseExpression, context: FileContext
+) -> cst.BaseExpression:
+    """Return ``x`` for ``method_decorator(x, name=...)``, else ``expr``."""
+    if not isinstance(expr, cst.Call) or not expr.args:
+        return expr
+
+    name = context.qualname(expr.func) or dotted_name(expr.func) or ""
+    inner = expr.args[0].value
+    if _last(name) != "method_decorator" or isinstance(inner, (cst.List, cst.Tuple)):
+        return expr
+
+    return inner
+
+
+def _takes_capability(route: Route) -> bool:
+    """Tell whether the URL carries its own secret, as unsubscribe links do."""
+    handler = route.handler
+    if not isinstance(handler, cst.FunctionDef):
+        return False
+
+    params = (*handler.params.posonly_params, *handler.params.params)
+    return any(p.name.value in _CAPABILITIES for p in params)
+
+
+def _only_reads(methods: frozenset[str]) -> bool:
+    return bool(methods) and methods <= {"GET", "HEAD", "OPTIONS"}
+
+
+def _is_generic_base(route: Route) -> bool:
+    """Tell whether a class view is a base that takes its work as arguments."""
+    handler = route.handler
+    if not isinstance(handler, cst.ClassDef) or route.node is not handler:
+        return False
+
+    if handler.name.value.startswith(("Base", "Abstract")):
+        return True
+
+    for stmt in _suite(handler.body):
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
+            params = stmt.params.params
+            return len(params) > 1 and any(p.default is None for p in params[1:])
+    return False
+
+
+def _is_third_party_view(name: str) -> bool:
+    return name.split(".", 1)[0] in ("django", "rest_framework", "typing", "abc")
+
+
+def _method_label(methods: frozenset[str]) -> str:
+    if not methods or methods == ANY_METHOD:
+        return "Any method of"
+
+    return "/".join(sorted(methods))
