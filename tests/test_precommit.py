@@ -111,7 +111,7 @@ def test_hook_fails_on_a_weak_file_and_passes_once_it_is_fixed(tmp_path):
     fixed = _try_repo(hooks, project, tmp_path / "pre-commit-home")
 
     assert weak.returncode == 1, weak.stdout + weak.stderr
-    assert "weak.py:4:9: AHL401 [high]" in weak.stdout
+    assert "weak.py:4:9: AHL401 [*] [high]" in weak.stdout
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert "Passed" in fixed.stdout
 
@@ -121,5 +121,6 @@ def test_manifest_offers_a_check_and_a_fix_hook():
 
     assert "- id: api-hardening-lint\n" in text
     assert "- id: api-hardening-lint-fix\n" in text
-    assert text.count("entry: api-hardening-lint check\n") == 2
+    assert text.count("entry: api-hardening-lint check\n") == 1
+    assert text.count("entry: api-hardening-lint check --fix\n") == 1
     assert text.count("types: [python]\n") == 2

@@ -21,8 +21,8 @@ from api_hardening_lint.config import (
     parse_codes,
 )
 from api_hardening_lint.registry import catalogue, catalogue_dir
-from api_hardening_lint.rule import Finding, Level, severity_counts
-from api_hardening_lint.runner import RunResult, discover, run
+from api_hardening_lint.rule import SAFE, Finding, Level, severity_counts
+from api_hardening_lint.runner import RunResult, discover, read_file, run
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +134,23 @@ def main() -> None:
     is_flag=True,
     help="Also report noqa comments naming AHL codes that silenced nothing (AHL006).",
 )
+@click.option(
+    "--fix", "apply_fixes", is_flag=True, help="Apply safe fixes to the files."
+)
+@click.option(
+    "--unsafe-fixes",
+    is_flag=True,
+    help="With --fix, also apply fixes that need a person to check them.",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print every available fix, safe and unsafe, as a diff; write nothing.",
+)
+@click.option(
+    "--show-fixes", is_flag=True, help="Print what each finding's fix does or suggests."
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--color/--no-color", "colour", default=None, help="Force colour on or off.")
 @click.option("-v", "--verbose", count=True, help="Say more on stderr (-vv for debug).")
@@ -151,6 +168,10 @@ def check(
     baseline_path: str | None,
     write_baseline: str | None,
     report_unused_noqa: bool,
+    apply_fixes: bool,
+    unsafe_fixes: bool,
+    show_diff: bool,
+    show_fixes: bool,
     exit_zero: bool,
     colour: bool | None,
     verbose: int,
@@ -172,6 +193,14 @@ def check(
         min_confidence=Level.parse(min_confidence) if min_confidence else None,
     )
     logger.debug("configuration: %s", config)
+
+    if write_baseline is not None and (apply_fixes or show_diff):
+        raise click.UsageError(
+            "--write-baseline cannot be combined with --fix or --diff"
+        )
+
+    if apply_fixes and show_diff:
+        raise click.UsageError("--diff writes nothing; use it without --fix")
 
     accepted = None
     if write_baseline is None:
@@ -215,10 +244,108 @@ def check(
         )
         result.findings = kept
 
+    if show_diff:
+        outcomes = _fix(result, files, config, accepted, unsafe=True, write=False)
+        _print_diff(outcomes, quiet)
+        sys.exit(EXIT_FINDINGS if outcomes and not exit_zero else EXIT_CLEAN)
+
+    fixed = 0
+    if apply_fixes:
+        outcomes = _fix(result, files, config, accepted, unsafe_fixes, write=True)
+        fixed = sum(len(outcome.fixed) for outcome in outcomes)
+        if outcomes:
+            # Findings move and vanish with the edits: report the files as
+            # they are now.
+            result = _run_with_progress(files, config, jobs, not no_cache, quiet)
+            if report_unused_noqa:
+                merged = [*result.findings, *result.unused_noqa]
+                result.findings = sorted(merged, key=lambda f: f.sort_key)
+            if accepted is not None:
+                result.findings = baseline.filter_findings(result.findings, accepted)
+
     checked = [display for display, _ in files]
-    _print(result, output_format, _use_colour(colour), quiet, checked, baselined)
+    _print(
+        result,
+        output_format,
+        _use_colour(colour),
+        quiet,
+        checked,
+        baselined,
+        show_fixes=show_fixes,
+        fixed=fixed if apply_fixes else None,
+    )
     if result.findings and not exit_zero:
         sys.exit(EXIT_FINDINGS)
+
+
+def _fix(
+    result: RunResult,
+    files: list[tuple[str, Path]],
+    config: Config,
+    accepted: Baseline | None,
+    unsafe: bool,
+    *,
+    write: bool,
+) -> list:
+    """Fix the files that have fixable findings; return what changed.
+
+    Each such file is read and analyzed again, whatever the cache holds, so
+    the fixes match its current text.
+    """
+    from api_hardening_lint import fixer  # libcst's codemods load only here
+
+    allowed = fixer.safeties(unsafe)
+    targets = {f.path for f in result.findings if fixer.is_fixable(f, allowed)}
+    keep = None
+    if accepted is not None:
+
+        def keep(finding: Finding) -> bool:
+            return bool(baseline.filter_findings([finding], accepted))
+
+    outcomes = []
+    for display, path in files:
+        if display not in targets:
+            continue
+
+        source, failed = read_file(display, path)
+        if failed is not None:
+            logger.warning("not fixed %s: %s", display, failed.findings[0].message)
+            continue
+
+        outcome = fixer.fix_source(
+            display, source, config, allowed, project=result.project, keep=keep
+        )
+        if not outcome.changed:
+            continue
+
+        if write:
+            try:
+                fixer.write_fixed(path, source, outcome.source)
+            except fixer.FixError as exc:
+                logger.warning("%s", exc)
+                continue
+
+            logger.info("fixed %d findings in %s", len(outcome.fixed), display)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _print_diff(outcomes: list, quiet: bool) -> None:
+    from api_hardening_lint import fixer
+
+    for outcome in outcomes:
+        click.echo(fixer.unified_diff(outcome), nl=False)
+    if quiet:
+        return
+
+    fixes = [finding for outcome in outcomes for finding in outcome.fixed]
+    safe = sum(finding.fix.safety == SAFE for finding in fixes)
+    files = f"{len(outcomes)} file{'s' if len(outcomes) != 1 else ''}"
+    click.echo(
+        f"{len(fixes)} fix{'es' if len(fixes) != 1 else ''} available in {files}"
+        f" ({safe} safe, {len(fixes) - safe} unsafe); nothing was written.",
+        err=True,
+    )
 
 
 def _load_baseline(option: str | None, config: Config) -> Baseline | None:
@@ -266,17 +393,37 @@ def _summary(result: RunResult, baselined: int) -> dict:
     return summary
 
 
-def _summary_line(result: RunResult, baselined: int) -> str:
+def _summary_line(result: RunResult, baselined: int, fixed: int | None = None) -> str:
     files = f"{result.files} file{'s' if result.files != 1 else ''} checked"
     hidden = f"; {baselined} in the baseline not shown" if baselined else ""
+    done = ""
+    if fixed is not None:
+        done = f"Fixed {fixed} finding{'s' if fixed != 1 else ''}; "
     if not result.findings:
-        return f"No findings; {files}{hidden}."
+        remaining = "none remain" if fixed is not None else "No findings"
+        return f"{done}{remaining}; {files}{hidden}."
 
     counts = severity_counts(result.findings)
     parts = ", ".join(f"{n} {level.label}" for level, n in counts.items() if n)
     total = len(result.findings)
-    found = f"Found {total} finding{'s' if total != 1 else ''} ({parts})"
-    return f"{found}; {files}{hidden}."
+    verb = f"{total} remain" if fixed is not None else f"Found {total}"
+    found = f"{verb} finding{'s' if total != 1 else ''} ({parts})"
+    return f"{done}{found}; {files}{hidden}{_fixable(result.findings)}."
+
+
+def _fixable(findings: list[Finding]) -> str:
+    edits = [f.fix.safety for f in findings if f.fix is not None and f.fix.is_edit]
+    if not edits:
+        return ""
+
+    safe = edits.count(SAFE)
+    unsafe = len(edits) - safe
+    parts = []
+    if safe:
+        parts.append(f"{safe} fixable with --fix")
+    if unsafe:
+        parts.append(f"{unsafe} with --fix --unsafe-fixes")
+    return "; " + ", ".join(parts)
 
 
 def _print(
@@ -286,16 +433,22 @@ def _print(
     quiet: bool,
     files: list[str],
     baselined: int,
+    *,
+    show_fixes: bool = False,
+    fixed: int | None = None,
 ) -> None:
     findings = result.findings
     if output_format in ("text", "concise"):
         use_colour = bool(colour) if colour is not None else sys.stdout.isatty()
         for line in output.render_text(
-            findings, colour=use_colour, concise=output_format == "concise"
+            findings,
+            colour=use_colour,
+            concise=output_format == "concise",
+            show_fixes=show_fixes,
         ):
             click.echo(line, color=colour)
         if not quiet:
-            click.echo(_summary_line(result, baselined))
+            click.echo(_summary_line(result, baselined, fixed))
         return
 
     if output_format == "json":
@@ -310,7 +463,7 @@ def _print(
     elif output_format == "gitlab":
         click.echo(output.render_gitlab(findings))
     if not quiet:
-        click.echo(_summary_line(result, baselined), err=True)
+        click.echo(_summary_line(result, baselined, fixed), err=True)
 
 
 @main.command("rules")

@@ -27,6 +27,7 @@ from api_hardening_lint.registry import rule_classes
 from api_hardening_lint.rule import (
     FileReport,
     Finding,
+    Fix,
     PendingReport,
     Related,
     Rule,
@@ -41,6 +42,8 @@ _NODE_TYPES = node_types_by_name()
 # far beyond what hand-written code reaches.
 _LONG_LINE = 5_000
 _DEEP_BRACKETS = 100
+# Longest line a fix may rewrite; see _too_deep_to_rewrite.
+_REWRITE_LONG_LINE = 1_000
 _BRACKET_STEP = {ord(c): 1 for c in "([{"} | {ord(c): -1 for c in ")]}"}
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKET_STEP)
 _HANDLER_NAMES: dict[type, list[tuple[str, type, bool]]] = {}
@@ -63,12 +66,16 @@ def analyze_source(
     *,
     project: ProjectIndex = EMPTY_INDEX,
     apply_noqa: bool = True,
+    keep_edits: bool = False,
 ) -> FileReport:
     """Analyze one file's bytes and return its findings, sorted.
 
     ``path`` is used for reporting and for path-based facts (test files,
     settings modules); the file is never read again from disk. ``project``
     holds the facts of the other files, see :mod:`api_hardening_lint.project`.
+    ``keep_edits`` keeps the parsed module on the report and each fix's node
+    replacements on its finding, for :mod:`api_hardening_lint.fixer`; without
+    it fixes carry only their description and safety.
     """
     report = FileReport(path=path, lines=source.count(b"\n"))
     if noqa.has_skip_file(source):
@@ -103,14 +110,24 @@ def analyze_source(
         return _filter(report, config, source, apply_noqa)
 
     report.parsed = True
+    if keep_edits:
+        report.module = module
     context = _context(path, source, module, config, project)
     instances = [cls(context) for cls in active]
     crashed: dict[str, BaseException] = {}
     _run_rules(module, context, instances, crashed)
 
     pending = [(rule, item) for rule in instances for item in rule.reports]
+    has_fixes = any(item.fix is not None for _, item in pending)
+    if has_fixes and _too_deep_to_rewrite(source):
+        # libcst's transformer recurses once per level of nesting, so such a
+        # file cannot be rewritten: its fixes become advice.
+        logger.info("refused fixes in %s: it is nested too deeply to rewrite", path)
+        for _, item in pending:
+            if item.fix is not None:
+                item.fix = Fix(item.fix.description)
     if pending:
-        report.findings.extend(_resolve(path, module, pending))
+        report.findings.extend(_resolve(path, module, pending, keep_edits))
 
     for rule_id, exc in crashed.items():
         detail = (
@@ -190,6 +207,15 @@ def _looks_pathological(source: bytes) -> bool:
         return False
 
     return max(itertools.accumulate(_BRACKET_STEP[b] for b in brackets)) > _DEEP_BRACKETS
+
+
+def _too_deep_to_rewrite(source: bytes) -> bool:
+    # A chain such as ``a.b.b.b...`` needs no brackets to nest deeply, and
+    # libcst's transformer recurses once per level, unlike the engine's walk.
+    if max(map(len, source.split(b"\n"))) > _REWRITE_LONG_LINE:
+        return True
+
+    return _looks_pathological(source)
 
 
 def _parse(path: str, source: bytes, report: FileReport) -> cst.Module | None:
@@ -294,7 +320,10 @@ def _run_rules(
 
 
 def _resolve(
-    path: str, module: cst.Module, pending: list[tuple[Rule, PendingReport]]
+    path: str,
+    module: cst.Module,
+    pending: list[tuple[Rule, PendingReport]],
+    keep_edits: bool = False,
 ) -> list[Finding]:
     started = time.perf_counter()
     wanted = [item.node for _, item in pending]
@@ -307,6 +336,10 @@ def _resolve(
         related = tuple(
             Related(*ranges[id(node)][0], text) for node, text in item.related
         )
+        fix = item.fix
+        if fix is not None and fix.replacements and not keep_edits:
+            # Nodes and callables must not reach the cache or worker pipes.
+            fix = dataclasses.replace(fix, replacements=())
         findings.append(
             Finding(
                 path=path,
@@ -320,6 +353,7 @@ def _resolve(
                 severity=item.severity,
                 confidence=item.confidence,
                 related=related,
+                fix=fix,
             )
         )
     logger.debug("positions for %s in %.1f ms", path, (time.perf_counter() - started) * 1e3)

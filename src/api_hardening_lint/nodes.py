@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import logging
+import re
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from api_hardening_lint.context import FileContext
+
+logger = logging.getLogger(__name__)
 
 
 def is_true(node: cst.BaseExpression | None) -> bool:
@@ -225,3 +234,46 @@ def descendants(
                     yield item
                     if not isinstance(item, skip):
                         stack.append(item)
+
+
+# Building blocks rules use to describe fixes cheaply.
+# ``os = ...``, ``def os(``, ``for os in``: a module-level ``os`` that is not
+# the standard library, so ``os.environ`` would mean something else.
+_REBINDS_OS = re.compile(
+    rb"(?m)(?:^\s*(?:def|class)\s+os\b|\bos\s*(?::[^=\n]*)?=(?!=)"
+    rb"|\bfor\s+os\s+in\b)"
+)
+
+
+def os_is_free(context: FileContext, rule_id: str) -> bool:
+    """Tell whether ``os`` names the standard module here or nothing at all.
+
+    A fix that writes ``os.environ`` is refused, and logged, otherwise.
+    """
+    bound = context.bindings.imports.get("os")
+    if bound in (None, "os") and not _REBINDS_OS.search(context.source):
+        return True
+
+    logger.info(
+        "refused the %s fix in %s: the name os is bound to something else there",
+        rule_id,
+        context.path,
+    )
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def environ_flag(variable: str) -> cst.BaseExpression:
+    """Return ``os.environ.get("<variable>") == "1"``."""
+    return cst.parse_expression(f'os.environ.get("{variable}") == "1"')
+
+
+@functools.lru_cache(maxsize=64)
+def environ_item(variable: str) -> cst.BaseExpression:
+    """Return ``os.environ["<variable>"]``."""
+    return cst.parse_expression(f'os.environ["{variable}"]')
+
+
+def with_value(make):
+    """Return a replacement that swaps a node's ``value`` for ``make()``."""
+    return lambda node: node.with_changes(value=make())

@@ -32,34 +32,49 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _first_line(finding: Finding, colour: bool) -> str:
+    # ``[*]`` marks a finding ``--fix`` (or ``--unsafe-fixes``) can remove.
     severity = f"[{finding.severity.label}]"
     confidence = ""
     if finding.confidence < Level.HIGH:
         confidence = f" ({finding.confidence.label} confidence)"
     location = f"{finding.path}:{finding.line}:{finding.column + 1}:"
     code = finding.rule_id
+    mark = " [*]" if finding.fix is not None and finding.fix.is_edit else ""
     if colour:
         location = click.style(location, bold=True)
         code = click.style(code, fg=_SEVERITY_COLOURS[finding.severity], bold=True)
         severity = click.style(severity, fg=_SEVERITY_COLOURS[finding.severity])
-    return f"{location} {code} {severity} {finding.message}{confidence}"
+    return f"{location} {code}{mark} {severity} {finding.message}{confidence}"
 
 
 def render_text(
-    findings: list[Finding], *, colour: bool, concise: bool
+    findings: list[Finding], *, colour: bool, concise: bool, show_fixes: bool = False
 ) -> Iterator[str]:
-    """Yield one line per finding, plus ``why`` and ``fix`` unless concise."""
+    """Yield one line per finding, plus ``why`` and ``fix`` unless concise.
+
+    ``show_fixes`` adds, under each finding, what its fix does or, where no
+    edit is right, what to do.
+    """
     entries = catalogue()
     for finding in findings:
         yield _first_line(finding, colour)
+        entry = entries[finding.rule_id]
+        if show_fixes:
+            yield f"    {_fix_text(finding, entry.fix)}"
         if concise:
             continue
 
-        entry = entries[finding.rule_id]
         for related in finding.related:
             yield f"    see: line {related.line}: {related.message}"
         yield f"    why: {entry.rationale}"
         yield f"    fix: {entry.fix} ({_AUTOFIX_TEXT[entry.autofix]})"
+
+
+def _fix_text(finding: Finding, advice: str) -> str:
+    fix = finding.fix
+    if fix is None or not fix.is_edit:
+        return f"suggestion: {fix.description if fix else advice}"
+    return f"{fix.safety} fix: {fix.description}"
 
 
 def render_json(findings: list[Finding], summary: dict) -> str:

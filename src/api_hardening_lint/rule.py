@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Union
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -15,6 +16,12 @@ if TYPE_CHECKING:
     from api_hardening_lint.project import FactCollector
 
 Trigger = bytes | re.Pattern[bytes]
+# What replaces a node: the new node, or a function building it from the node
+# as the transformer sees it, called only when fixes are applied.
+Replacement = Union["cst.CSTNode", Callable[["cst.CSTNode"], "cst.CSTNode"]]
+SAFE = "safe"
+UNSAFE = "unsafe"
+SUGGESTION = "none"
 
 
 def text_matches(triggers: tuple[Trigger, ...], source: bytes) -> bool:
@@ -67,6 +74,37 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A change that removes a finding, or advice where no edit is right.
+
+    Attributes:
+        description: One imperative line saying what the change does.
+        safety: ``safe`` when a correct deployment behaves the same after it,
+            ``unsafe`` when a person must finish or check it, ``none`` when
+            the fix is advice only.
+        replacements: ``(old node, replacement)`` pairs, matched by identity
+            in the parsed module; empty for advice, and dropped from findings
+            unless the engine is asked to keep edits.
+        imports: Modules the new code needs, imported with ``import <name>``.
+    """
+
+    description: str
+    safety: str = SUGGESTION
+    replacements: tuple[tuple[cst.CSTNode, Replacement], ...] = field(
+        default=(), compare=False, repr=False
+    )
+    imports: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def is_edit(self) -> bool:
+        """Tell whether the fix changes code rather than only advising."""
+        return self.safety in (SAFE, UNSAFE)
+
+    def to_dict(self) -> dict:
+        return {"description": self.description, "safety": self.safety}
+
+
+@dataclass(frozen=True)
 class Finding:
     """One weakness found at one place in one file.
 
@@ -88,6 +126,7 @@ class Finding:
     confidence: Level
     related: tuple[Related, ...] = ()
     fingerprint: str = ""
+    fix: Fix | None = None
 
     @property
     def sort_key(self) -> tuple:
@@ -95,7 +134,7 @@ class Finding:
 
     def to_dict(self) -> dict:
         """Return the finding as plain JSON-ready data."""
-        return {
+        data = {
             "path": self.path,
             "line": self.line,
             "column": self.column,
@@ -112,6 +151,9 @@ class Finding:
             ],
             "fingerprint": self.fingerprint,
         }
+        if self.fix is not None:
+            data["fix"] = self.fix.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Finding:
@@ -129,6 +171,7 @@ class Finding:
             confidence=Level.parse(data["confidence"]),
             related=tuple(Related(**r) for r in data.get("related", ())),
             fingerprint=data.get("fingerprint", ""),
+            fix=Fix(**data["fix"]) if data.get("fix") else None,
         )
 
 
@@ -156,6 +199,8 @@ class FileReport:
     parsed: bool = False
     # AHL006 findings: noqa comments that silenced nothing; reported on request.
     unused_noqa: list[Finding] = field(default_factory=list)
+    # The parsed module, kept only when the engine is asked to keep edits.
+    module: cst.Module | None = field(default=None, repr=False, compare=False)
 
 
 def severity_counts(findings: list[Finding]) -> dict[Level, int]:
@@ -175,6 +220,7 @@ class PendingReport:
     severity: Level
     confidence: Level
     related: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+    fix: Fix | None = None
 
 
 class Rule:
@@ -232,8 +278,13 @@ class Rule:
         severity: Level | None = None,
         confidence: Level | None = None,
         related: list[tuple[cst.CSTNode, str]] | None = None,
+        fix: Fix | None = None,
     ) -> None:
-        """Record a finding at ``node``; its position is resolved later."""
+        """Record a finding at ``node``; its position is resolved later.
+
+        ``fix`` should only hold references to nodes and cheap callables:
+        it is built on every check, and used only when fixes are asked for.
+        """
         self.reports.append(
             PendingReport(
                 node=node,
@@ -241,5 +292,6 @@ class Rule:
                 severity=severity or self.severity,
                 confidence=confidence or self.confidence,
                 related=related or [],
+                fix=fix,
             )
         )

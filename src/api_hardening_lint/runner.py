@@ -41,6 +41,8 @@ class RunResult:
     lines: int = 0
     parsed: int = 0
     cached: int = 0
+    # The project facts the findings were computed with, for re-analysis.
+    project: ProjectIndex = EMPTY_INDEX
 
 
 def discover(paths: list[str], config: Config) -> Iterator[tuple[str, Path]]:
@@ -144,8 +146,9 @@ class Cache:
             return None
 
         # Entries from before unused noqa comments were recorded lack both
-        # them and fingerprints, so they count as misses.
-        if "findings" not in entry or "unused_noqa" not in entry:
+        # them and fingerprints, and entries from before fixes were recorded
+        # would hide them, so both count as misses.
+        if any(name not in entry for name in ("findings", "unused_noqa", "fixes")):
             return None
 
         return FileReport(
@@ -168,6 +171,7 @@ class Cache:
             parsed=report.parsed,
             findings=[f.to_dict() for f in report.findings],
             unused_noqa=[f.to_dict() for f in report.unused_noqa],
+            fixes=True,
         )
         self.dirty = True
 
@@ -289,6 +293,7 @@ def run(
             readable.append((display, source, key))
 
     project = _project_index(readable, config, cache, jobs)
+    result.project = project
     index = project.fingerprint()
     todo: list[tuple[str, bytes]] = []
     keys: dict[str, str] = {}

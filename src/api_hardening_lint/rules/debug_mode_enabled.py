@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import libcst as cst
 
-from api_hardening_lint.nodes import is_true, string_value, subscript_key
+from api_hardening_lint.nodes import (
+    environ_flag,
+    is_true,
+    os_is_free,
+    string_value,
+    subscript_key,
+    with_value,
+)
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import Level, Rule
+from api_hardening_lint.rule import SAFE, Fix, Level, Rule
 
 _FACTS = knowledge("debug")
 SWITCH_KEYWORDS: dict[str, list[str]] = _FACTS["switch_keywords"]
@@ -20,6 +28,13 @@ FLASK_CONFIG_KEYS = frozenset(_FACTS["settings"]["flask_config_keys"])
 DJANGO_SETTINGS = frozenset(_FACTS["settings"]["django"])
 
 _WERKZEUG_RISK = "the Werkzeug debugger lets anyone who reaches it run code"
+# The environment variable each kind of switch is read from once fixed.
+_FLASK_VARIABLE = "FLASK_DEBUG"
+_ASGI_VARIABLE = "APP_DEBUG"
+_DJANGO_VARIABLES = {
+    "DEBUG": "DJANGO_DEBUG",
+    "DEBUG_PROPAGATE_EXCEPTIONS": "DJANGO_DEBUG_PROPAGATE_EXCEPTIONS",
+}
 _DJANGO_RISK = {
     "DEBUG": "error pages then show settings, source code and SQL to every visitor",
     "DEBUG_PROPAGATE_EXCEPTIONS": (
@@ -85,6 +100,7 @@ class DebugModeEnabled(Rule):
                 node,
                 f"{label} app.debug is set to True: {risk}",
                 confidence=self._lowered(Level.HIGH),
+                fix=self._fix(node, _ASGI_VARIABLE),
             )
             return
 
@@ -94,6 +110,7 @@ class DebugModeEnabled(Rule):
                 node,
                 f"Flask app.debug is set to True: {_WERKZEUG_RISK}",
                 confidence=self._lowered(confidence),
+                fix=self._fix(node, _FLASK_VARIABLE),
             )
 
     def _check_run(self, node: cst.Call) -> None:
@@ -107,6 +124,7 @@ class DebugModeEnabled(Rule):
                     arg,
                     f"Flask app runs with {arg.keyword.value}=True: {_WERKZEUG_RISK}",
                     confidence=self._lowered(confidence),
+                    fix=self._fix(arg, _FLASK_VARIABLE),
                 )
 
     def _check_config_update(self, node: cst.Call) -> None:
@@ -136,6 +154,7 @@ class DebugModeEnabled(Rule):
             node,
             f"Django settings set {name} = True: {_DJANGO_RISK[name]}",
             confidence=self._lowered(Level.HIGH),
+            fix=self._fix(node, _DJANGO_VARIABLES[name]),
         )
 
     def _report_switch(self, arg: cst.Arg, label: str, keyword: str) -> None:
@@ -144,10 +163,12 @@ class DebugModeEnabled(Rule):
         else:
             risk = "unhandled errors then return full tracebacks to the client"
         verb = "created" if label[:1].isupper() else "called"
+        asgi = label in ("FastAPI", "Starlette")
         self.report(
             arg,
             f"{label} is {verb} with {keyword}=True: {risk}",
             confidence=self._lowered(Level.HIGH),
+            fix=self._fix(arg, _ASGI_VARIABLE if asgi else _FLASK_VARIABLE),
         )
 
     def _report_config(self, node: cst.CSTNode, key: str) -> None:
@@ -155,7 +176,19 @@ class DebugModeEnabled(Rule):
             node,
             f'Flask config sets "{key}" to True: {_WERKZEUG_RISK}',
             confidence=self._lowered(Level.HIGH),
+            fix=self._fix(node, _FLASK_VARIABLE),
         )
+
+    def _fix(self, node: cst.CSTNode, variable: str) -> Fix:
+        """Return the fix that reads the switch from ``variable``, off by default."""
+        description = (
+            f'read the flag from the environment: os.environ.get("{variable}") == "1"'
+        )
+        if not os_is_free(self.context, self.id):
+            return Fix(description)
+
+        make = functools.partial(environ_flag, variable)
+        return Fix(description, SAFE, ((node, with_value(make)),), ("os",))
 
     def _app_confidence(self, receiver: cst.BaseExpression) -> Level | None:
         """Say how sure it is that ``receiver`` is a Flask-like app, or None."""
