@@ -196,10 +196,10 @@ def test_worker_that_dies_costs_only_its_own_file(tmp_path, monkeypatch):
         )
     real = runner.analyze_source
 
-    def crash_on_app05(path, *args):
+    def crash_on_app05(path, *args, **options):
         if path.endswith("app05.py"):
             os._exit(1)
-        return real(path, *args)
+        return real(path, *args, **options)
 
     # Worker processes are forked, so they inherit the patched function.
     monkeypatch.setattr(runner, "analyze_source", crash_on_app05)

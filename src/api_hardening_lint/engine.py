@@ -65,6 +65,7 @@ def analyze_source(
     rules: list[type[Rule]] | None = None,
     *,
     project: ProjectIndex = EMPTY_INDEX,
+    collectors: list[type[FactCollector]] = (),
     apply_noqa: bool = True,
     keep_edits: bool = False,
 ) -> FileReport:
@@ -72,7 +73,9 @@ def analyze_source(
 
     ``path`` is used for reporting and for path-based facts (test files,
     settings modules); the file is never read again from disk. ``project``
-    holds the facts of the other files, see :mod:`api_hardening_lint.project`.
+    holds the facts of the other files, see :mod:`api_hardening_lint.project`;
+    ``collectors`` gather this file's own facts from the same parse, into
+    ``report.facts``.
     ``keep_edits`` keeps the parsed module on the report and each fix's node
     replacements on its finding, for :mod:`api_hardening_lint.fixer`; without
     it fixes carry only their description and safety.
@@ -87,7 +90,8 @@ def analyze_source(
     if rules is None:
         rules = enabled_rules(config)
     active = [cls for cls in rules if cls.wants(source)]
-    if not active:
+    collecting = [c for c in collectors if c.wants(source)]
+    if not active and not collecting:
         return report
 
     if len(source) > config.max_file_size_kb * 1024:
@@ -113,6 +117,11 @@ def analyze_source(
     if keep_edits:
         report.module = module
     context = _context(path, source, module, config, project)
+    if collecting:
+        report.facts = _collect(context, collecting)
+    if not active:
+        return report
+
     instances = [cls(context) for cls in active]
     crashed: dict[str, BaseException] = {}
     _run_rules(module, context, instances, crashed)
@@ -164,26 +173,17 @@ def fact_collectors(rules: list[type[Rule]]) -> list[type[FactCollector]]:
 def collect_facts(
     path: str, source: bytes, config: Config, collectors: list[type[FactCollector]]
 ) -> dict[str, Any]:
-    """Return ``{collector name: data}`` for one file; empty when it has none.
+    """Return ``{collector name: data}`` for one file; empty when it has none."""
+    return analyze_source(path, source, config, [], collectors=collectors).facts
 
-    A file that cannot be parsed has no facts; its diagnostic comes from the
-    analysis itself.
-    """
-    wanted = [c for c in collectors if c.wants(source)]
-    if not wanted or b"\0" in source or len(source) > config.max_file_size_kb * 1024:
-        return {}
 
-    module = _parse(path, source, FileReport(path))
-    if module is None:
-        return {}
-
-    context = _context(path, source, module, config, EMPTY_INDEX)
+def _collect(context: FileContext, collectors: list[type[FactCollector]]) -> dict:
     facts = {}
-    for collector in wanted:
+    for collector in collectors:
         try:
             data = collector.collect(context)
         except Exception:  # a broken collector must not stop the run
-            logger.warning("could not collect %s facts from %s", collector.name, path)
+            logger.warning("could not collect %s facts from %s", collector.name, context.path)
             logger.debug("collector %s failed", collector.name, exc_info=True)
             continue
         if data is not None:

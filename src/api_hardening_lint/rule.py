@@ -85,7 +85,8 @@ class Fix:
         replacements: ``(old node, replacement)`` pairs, matched by identity
             in the parsed module; empty for advice, and dropped from findings
             unless the engine is asked to keep edits.
-        imports: Modules the new code needs, imported with ``import <name>``.
+        imports: What the new code needs imported: ``"os"`` for ``import os``,
+            ``"module:name"`` for ``from module import name``.
     """
 
     description: str
@@ -199,6 +200,13 @@ class FileReport:
     parsed: bool = False
     # AHL006 findings: noqa comments that silenced nothing; reported on request.
     unused_noqa: list[Finding] = field(default_factory=list)
+    # Project facts collected from this file, by collector name.
+    facts: dict = field(default_factory=dict)
+    # Whether a rule that reads project facts wants the file, so it needs a
+    # second look once every file's facts are known.
+    reads_project: bool = False
+    # Whether this run analyzed the file, rather than reading the cache.
+    fresh: bool = field(default=False, compare=False)
     # The parsed module, kept only when the engine is asked to keep edits.
     module: cst.Module | None = field(default=None, repr=False, compare=False)
 

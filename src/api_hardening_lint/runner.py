@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import concurrent.futures
+import fnmatch
 import hashlib
 import json
 import logging
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -65,7 +67,7 @@ def discover(paths: list[str], config: Config) -> Iterator[tuple[str, Path]]:
 
 
 def _walk(root: Path, config: Config, seen: set[Path]) -> Iterator[tuple[str, Path]]:
-    patterns = config.exclude_patterns(config.relative(str(root)))
+    excluded = _Excluder(config, config.exclude_patterns(config.relative(str(root))))
     for folder, dirnames, filenames in os.walk(root, onerror=_walk_error):
         here = Path(folder)
         kept = []
@@ -75,7 +77,7 @@ def _walk(root: Path, config: Config, seen: set[Path]) -> Iterator[tuple[str, Pa
                 logger.info("skipped %s: a link or a virtualenv", child)
                 continue
 
-            if config.is_excluded(config.relative(str(child)), patterns):
+            if excluded(name, child):
                 logger.info("skipped %s: excluded", child)
                 continue
 
@@ -86,13 +88,37 @@ def _walk(root: Path, config: Config, seen: set[Path]) -> Iterator[tuple[str, Pa
                 continue
 
             child = here / name
-            if config.is_excluded(config.relative(str(child)), patterns):
+            if excluded(name, child):
                 logger.info("skipped %s: excluded", child)
                 continue
 
             if child.absolute() not in seen:
                 seen.add(child.absolute())
                 yield _display(child), child
+
+
+class _Excluder:
+    """Match discovered names and paths against the exclude globs, fast.
+
+    The folders above a path were already checked on the way down, so a glob
+    without a ``/`` only needs the entry's own name; all such globs become one
+    regular expression. Globs with a ``/`` need the path below the root.
+    """
+
+    def __init__(self, config: Config, patterns: tuple[str, ...]) -> None:
+        self.config = config
+        names = [p.rstrip("/") for p in patterns if "/" not in p.rstrip("/")]
+        self.names = re.compile("|".join(fnmatch.translate(p) for p in names) or "(?!)")
+        self.paths = tuple(p for p in patterns if "/" in p.rstrip("/"))
+
+    def __call__(self, name: str, path: Path) -> bool:
+        if self.names.match(name):
+            return True
+
+        if not self.paths:
+            return False
+
+        return self.config.is_excluded(self.config.relative(str(path)), self.paths)
 
 
 def _walk_error(error: OSError) -> None:
@@ -102,6 +128,33 @@ def _walk_error(error: OSError) -> None:
 def _display(path: Path) -> str:
     text = path.as_posix()
     return text[2:] if text.startswith("./") else text
+
+
+# Raised whenever what an entry holds changes, so older entries are not read.
+_CACHE_FORMAT = 3
+
+
+def _report_to_dict(report: FileReport) -> dict:
+    return {
+        "lines": report.lines,
+        "parsed": report.parsed,
+        "findings": [f.to_dict() for f in report.findings],
+        "unused_noqa": [f.to_dict() for f in report.unused_noqa],
+        "facts": report.facts,
+        "reads_project": report.reads_project,
+    }
+
+
+def _report_from_dict(path: str, data: dict) -> FileReport:
+    return FileReport(
+        path=path,
+        findings=[Finding.from_dict(f) for f in data["findings"]],
+        lines=data["lines"],
+        parsed=data["parsed"],
+        unused_noqa=[Finding.from_dict(f) for f in data["unused_noqa"]],
+        facts=data["facts"],
+        reads_project=data["reads_project"],
+    )
 
 
 class Cache:
@@ -114,7 +167,8 @@ class Cache:
     """
 
     def __init__(self, folder: Path, config: Config) -> None:
-        self.path = folder / f"{__version__}-{config.fingerprint()[:16]}.json"
+        name = f"{__version__}-{_CACHE_FORMAT}-{config.fingerprint()[:16]}.json"
+        self.path = folder / name
         self.folder = folder
         self.entries: dict[str, dict] = {}
         self.dirty = False
@@ -136,43 +190,38 @@ class Cache:
             return None
         return entry
 
-    def facts(self, path: str, key: str) -> dict | None:
+    def wanted(self, path: str, key: str) -> bool | None:
+        """Tell whether an unchanged file was wanted by a rule; None if unknown."""
         entry = self._entry(path, key)
-        return None if entry is None else entry.get("facts")
+        if entry is None or "first" not in entry:
+            return None
+        return not entry.get("unwanted", False)
 
-    def report(self, path: str, key: str, index: str) -> FileReport | None:
+    def first(self, path: str, key: str) -> FileReport | None:
+        """Return the findings and facts of the first pass over a file."""
+        entry = self._entry(path, key)
+        if entry is None or "first" not in entry:
+            return None
+        return _report_from_dict(path, entry["first"])
+
+    def second(self, path: str, key: str, index: str) -> FileReport | None:
+        """Return the findings of rules that read project facts, for ``index``."""
         entry = self._entry(path, key)
         if entry is None or entry.get("index") != index:
             return None
+        return _report_from_dict(path, entry["second"])
 
-        # Entries from before unused noqa comments were recorded lack both
-        # them and fingerprints, and entries from before fixes were recorded
-        # would hide them, so both count as misses.
-        if any(name not in entry for name in ("findings", "unused_noqa", "fixes")):
-            return None
-
-        return FileReport(
-            path=path,
-            findings=[Finding.from_dict(f) for f in entry["findings"]],
-            lines=entry["lines"],
-            parsed=entry["parsed"],
-            unused_noqa=[Finding.from_dict(f) for f in entry["unused_noqa"]],
-        )
-
-    def put_facts(self, path: str, key: str, facts: dict) -> None:
-        self.entries[path] = {"key": key, "facts": facts}
+    def put_first(self, key: str, report: FileReport, *, unwanted: bool = False) -> None:
+        self.entries[report.path] = {
+            "key": key,
+            "first": _report_to_dict(report),
+            "unwanted": unwanted,
+        }
         self.dirty = True
 
-    def put_report(self, key: str, index: str, report: FileReport) -> None:
+    def put_second(self, key: str, index: str, report: FileReport) -> None:
         entry = self.entries.setdefault(report.path, {"key": key})
-        entry.update(
-            index=index,
-            lines=report.lines,
-            parsed=report.parsed,
-            findings=[f.to_dict() for f in report.findings],
-            unused_noqa=[f.to_dict() for f in report.unused_noqa],
-            fixes=True,
-        )
+        entry.update(index=index, second=_report_to_dict(report))
         self.dirty = True
 
     def save(self) -> None:
@@ -215,10 +264,10 @@ def _engine():
 
 
 def analyze_source(
-    path: str, source: bytes, config: Config, rules=None, project=EMPTY_INDEX
+    path: str, source: bytes, config: Config, rules=None, **options
 ) -> FileReport:
     """Analyze one file with the engine, imported only once a file needs it."""
-    return _engine().analyze_source(path, source, config, rules, project=project)
+    return _engine().analyze_source(path, source, config, rules, **options)
 
 
 _worker: dict = {}
@@ -233,23 +282,37 @@ def _init_worker(config: Config, project: ProjectIndex) -> None:
     logging.getLogger().setLevel(logging.WARNING)
 
 
-def _run_chunk(task: str, items: list[tuple[str, bytes]]) -> list:
+def _run_chunk(task: str, items: list[tuple[str, bytes]]) -> list[FileReport]:
     config = _worker["config"]
     if _worker["rules"] is None:
-        _worker["rules"] = _engine().enabled_rules(config)
-        _worker["collectors"] = _engine().fact_collectors(_worker["rules"])
+        rules = _engine().enabled_rules(config)
+        _worker["rules"] = [r for r in rules if not r.facts]
+        _worker["readers"] = [r for r in rules if r.facts]
+        _worker["collectors"] = _engine().fact_collectors(rules)
 
-    if task == _FACTS:
-        collect = _engine().collect_facts
-        return [collect(path, source, config, _worker["collectors"]) for path, source in items]
+    readers = _worker["readers"]
+    if task == _SECOND:
+        project = _worker["project"]
+        return [
+            analyze_source(path, source, config, readers, project=project)
+            for path, source in items
+        ]
 
-    rules = _worker["rules"]
-    project = _worker["project"]
-    return [analyze_source(path, source, config, rules, project) for path, source in items]
+    reports = []
+    for path, source in items:
+        report = analyze_source(
+            path, source, config, _worker["rules"], collectors=_worker["collectors"]
+        )
+        report.reads_project = any(rule.wants(source) for rule in readers)
+        reports.append(report)
+    return reports
 
 
-_FACTS = "facts"
-_ANALYZE = "analyze"
+# The first pass parses each file once for the rules that need nothing from
+# other files and for the fact collectors; the second runs the rules that
+# read project facts, over the files they want, once the index is built.
+_FIRST = "first"
+_SECOND = "second"
 
 
 def run(
@@ -275,16 +338,16 @@ def run(
             continue
 
         key = Cache.key(source) if cache else ""
-        skipped = cache.report(display, key, _UNWANTED) if cache else None
+        known = cache.wanted(display, key) if cache else None
+        skipped = cache.first(display, key) if known is False else None
         if skipped is not None:
             result.cached += 1
-        elif not wanted(source):
+        elif not known and not wanted(source):
             # Nothing any rule or collector looks for: no parse, no facts,
             # and its bytes need not be kept for the rest of the run.
             skipped = FileReport(path=display, lines=source.count(b"\n"))
             if cache is not None:
-                cache.put_facts(display, key, {})
-                cache.put_report(key, _UNWANTED, skipped)
+                cache.put_first(key, skipped, unwanted=True)
         if skipped is not None:
             reports.append(skipped)
             if progress:
@@ -292,30 +355,34 @@ def run(
         else:
             readable.append((display, source, key))
 
-    project = _project_index(readable, config, cache, jobs)
+    firsts = _first_pass(readable, config, cache, jobs, progress)
+    project = ProjectIndex.from_files({p: r.facts for p, r in firsts.items() if r.facts})
     result.project = project
     index = project.fingerprint()
+    seconds: dict[str, FileReport] = {}
     todo: list[tuple[str, bytes]] = []
     keys: dict[str, str] = {}
     for display, source, key in readable:
-        hit = cache.report(display, key, index) if cache else None
+        if not firsts[display].reads_project:
+            continue
+
+        hit = cache.second(display, key, index) if cache else None
         if hit is not None:
-            result.cached += 1
-            reports.append(hit)
-            if progress:
-                progress(1)
+            seconds[display] = hit
         else:
             keys[display] = key
             todo.append((display, source))
-
-    for report in _map(_ANALYZE, todo, config, project, jobs, progress):
+    for report in _map(_SECOND, todo, config, project, jobs, None):
+        seconds[report.path] = report
         if cache is not None:
-            cache.put_report(keys[report.path], index, report)
-        reports.append(report)
+            cache.put_second(keys[report.path], index, report)
+    fresh = {path for path, report in firsts.items() if report.fresh} | set(keys)
+    result.cached += sum(display not in fresh for display, _, _ in readable)
 
     if cache is not None:
         cache.save()
 
+    reports += [_merge(firsts[d], seconds.get(d)) for d, _, _ in readable]
     for report in reports:
         result.lines += report.lines
         result.parsed += report.parsed
@@ -326,7 +393,56 @@ def run(
     return result
 
 
-_UNWANTED = "unwanted"
+def _first_pass(
+    readable: list[tuple[str, bytes, str]],
+    config: Config,
+    cache: Cache | None,
+    jobs: int,
+    progress: Callable[[int], None] | None,
+) -> dict[str, FileReport]:
+    """Run the first pass over every readable file, from the cache if it can."""
+    firsts: dict[str, FileReport] = {}
+    todo: list[tuple[str, bytes]] = []
+    keys: dict[str, str] = {}
+    for display, source, key in readable:
+        hit = cache.first(display, key) if cache else None
+        if hit is not None:
+            firsts[display] = hit
+            if progress:
+                progress(1)
+        else:
+            keys[display] = key
+            todo.append((display, source))
+
+    for report in _map(_FIRST, todo, config, EMPTY_INDEX, jobs, progress):
+        report.fresh = True
+        firsts[report.path] = report
+        if cache is not None:
+            cache.put_first(keys[report.path], report)
+    return firsts
+
+
+def _merge(first: FileReport, second: FileReport | None) -> FileReport:
+    """Join the two passes' reports on one file; a diagnostic counts once."""
+    if second is None:
+        return first
+
+    seen = {(f.rule_id, f.line, f.column, f.message) for f in first.findings}
+    extra = [
+        f for f in second.findings if (f.rule_id, f.line, f.column, f.message) not in seen
+    ]
+    noted = {(f.line, f.message) for f in first.unused_noqa}
+    return FileReport(
+        path=first.path,
+        findings=sorted([*first.findings, *extra], key=lambda f: f.sort_key),
+        lines=first.lines,
+        parsed=first.parsed or second.parsed,
+        unused_noqa=[
+            *first.unused_noqa,
+            *(f for f in second.unused_noqa if (f.line, f.message) not in noted),
+        ],
+        facts=first.facts,
+    )
 
 
 def project_index(
@@ -345,10 +461,10 @@ def project_index(
         if failed is None:
             readable.append((display, source, Cache.key(source) if cache else ""))
 
-    index = _project_index(readable, config, cache, jobs)
+    firsts = _first_pass(readable, config, cache, jobs, None)
     if cache is not None:
         cache.save()
-    return index
+    return ProjectIndex.from_files({p: r.facts for p, r in firsts.items() if r.facts})
 
 
 class _Wanted:
@@ -371,33 +487,6 @@ class _Wanted:
             return False
 
         return any(check.wants(source) for check in self.checks)
-
-
-def _project_index(
-    readable: list[tuple[str, bytes, str]], config: Config, cache: Cache | None, jobs: int
-) -> ProjectIndex:
-    """Collect the facts rules read from other files, from the cache if it can."""
-    per_file: dict[str, dict] = {}
-    todo: list[tuple[str, bytes]] = []
-    keys: dict[str, str] = {}
-    for display, source, key in readable:
-        cached = cache.facts(display, key) if cache else None
-        if cached is not None:
-            per_file[display] = cached
-        else:
-            keys[display] = key
-            todo.append((display, source))
-
-    if todo and _engine().fact_collectors(_engine().enabled_rules(config)):
-        facts = _map(_FACTS, todo, config, EMPTY_INDEX, jobs, None)
-    else:
-        facts = iter([{}] * len(todo))
-    for (display, _), found in zip(todo, facts):
-        per_file[display] = found
-        if cache is not None:
-            cache.put_facts(display, keys[display], found)
-
-    return ProjectIndex.from_files({p: f for p, f in per_file.items() if f})
 
 
 def _map(
@@ -450,8 +539,6 @@ def _isolated(task: str, item: tuple[str, bytes], config: Config, project: Proje
         try:
             return pool.submit(_run_chunk, task, [item]).result()[0]
         except BrokenProcessPool:
-            if task == _FACTS:
-                return {}
             path = item[0]
             detail = "the parser crashed on it"
             return FileReport(path=path, findings=[diagnostic(path, PARSE_ERROR, detail)])
