@@ -91,9 +91,21 @@ _PUBLIC_NAME_WORDS = frozenset(
         "mfa",
         "otp",
         "totp",
+        "recover",
+        # Stateless helpers that compute an answer from what they are sent.
+        "decode",
+        "conversion",
+        "convert",
+        "estimate",
+        "preview",
     }
 )
-_PUBLIC_NAME_PAIRS = (("password", "reset"), ("reset", "password"), ("forgot",))
+_PUBLIC_NAME_PAIRS = (
+    ("password", "reset"),
+    ("reset", "password"),
+    ("forgot",),
+    ("create", "account"),
+)
 _ROUTE_TEXT = re.compile(
     rb"@[\w.]+\.(?:route|get|post|put|patch|delete|api_route|websocket)\("
     rb"|\.(?:add_url_rule|add_api_route|add_route|register)\(|urlpatterns"
@@ -132,6 +144,17 @@ _WRITES = frozenset({"POST", "FILES", "save", "delete", "create", "update", "met
 _VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _HOOKS = frozenset({"before_request", "before_app_request"})
 _FUNCTIONS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# DRF's generic methods that save, and the calls that write.
+_GENERIC_WRITES = frozenset(
+    {"create", "update", "partial_update", "destroy", "perform_create"}
+    | {"perform_update", "perform_destroy"}
+)
+_SAVES = frozenset(
+    {"save", "delete", "bulk_create", "bulk_update", "get_or_create"}
+    | {"update_or_create", "add", "remove", "commit", "send", "delay"}
+)
+# Calls that only build an answer.
+_ANSWERS = re.compile(r"Response$|^jsonify$|^make_response$")
 
 AUTH, NEUTRAL, UNKNOWN = "auth", "neutral", "unknown"
 
@@ -631,9 +654,11 @@ class AuthGuards(FactCollector):
                     for t in _depends_targets(func)
                     if (n := dotted_name(t.func if isinstance(t, cst.Call) else t))
                 ]
+                auth = found.guard(name) == AUTH
                 guards[f"{module}.{name}"] = {
-                    "auth": found.guard(name) == AUTH,
+                    "auth": auth,
                     "deps": deps,
+                    "calls": [] if auth else _project_calls(found, func),
                 }
         for name, node in found.classes.items():
             if not _CLASS_HINT.search(name) and not node.bases:
@@ -644,6 +669,7 @@ class AuthGuards(FactCollector):
                 "bases": found.class_bases(node),
                 "allow_any": found.allows_any(node),
                 "sets": found.sets_permissions(node),
+                "checks": _checking_methods(node),
             }
         for name in found.calls:
             verdict = found.guard(name)
@@ -653,6 +679,60 @@ class AuthGuards(FactCollector):
 
 
 _CLASS_HINT = re.compile(r"View|Mixin|Permission|Endpoint|Resource|API|Api")
+
+
+def _project_calls(found: _FileAuth, func: cst.FunctionDef) -> list[str]:
+    """Return the functions of the project that a guard-like function calls.
+
+    A decorator often hands the check to another module (``admin_required``
+    calling ``check_auth_token``); the facts of that module decide.
+    """
+    names: list[str] = []
+    for child in descendants(func.body, (cst.ClassDef, cst.Lambda)):
+        if not isinstance(child, cst.Call):
+            continue
+
+        name = dotted_name(child.func)
+        if name is None or name.split(".", 1)[0] in ("self", "cls"):
+            continue
+
+        head = name.split(".", 1)[0]
+        imported = head in found.context.bindings.imports
+        if not imported and not (name in found.functions and name != func.name.value):
+            continue
+
+        absolute = found.absolute(name)
+        if absolute not in names:
+            names.append(absolute)
+    return names[:12]
+
+
+def _checking_methods(node: cst.ClassDef) -> list[str]:
+    """Return the methods of a class that check the caller, directly or through
+    another method of the class (``self._prepare()`` running ``check_access``)."""
+    methods = {
+        stmt.name.value: stmt
+        for stmt in _suite(node.body)
+        if isinstance(stmt, cst.FunctionDef)
+    }
+    checking = {n for n, f in methods.items() if checks_caller(f.body, _FUNCTIONS)}
+    if not checking:
+        return []
+
+    for name, func in methods.items():
+        if name in checking:
+            continue
+
+        for child in descendants(func.body, _FUNCTIONS):
+            if (
+                isinstance(child, cst.Call)
+                and isinstance(child.func, cst.Attribute)
+                and dotted_name(child.func.value) == "self"
+                and child.func.attr.value in checking
+            ):
+                checking.add(name)
+                break
+    return sorted(checking)
 
 
 def _may_guard(func: cst.FunctionDef) -> bool:
@@ -684,6 +764,7 @@ class AuthWiring(FactCollector):
                     "app": _is_app(context, owner),
                     "auth": _hook_verdict(found, hook) == AUTH,
                     "target": _hook_target(found, hook),
+                    "decorators": _hook_decorators(found, hook),
                 }
             )
         includes = []
@@ -721,7 +802,7 @@ class AuthWiring(FactCollector):
                     isinstance(expr, cst.Call)
                     and isinstance(expr.func, cst.Attribute)
                     and expr.func.attr.value == "middleware"
-                    and checks_caller(func.body)
+                    and _authenticates(func.body)
                 ):
                     middleware = True
         data = {
@@ -732,6 +813,34 @@ class AuthWiring(FactCollector):
             "wrapped": wrapped,
         }
         return data if any(data.values()) else None
+
+
+def _authenticates(node: cst.CSTNode) -> bool:
+    """Tell whether a middleware looks at a credential; a 403 alone may come
+    from an IP block list, which guards no route."""
+    for child in descendants(node, _FUNCTIONS):
+        if _is_check(child) and not _is_refusal_only(child):
+            return True
+    return False
+
+
+def _is_refusal_only(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Integer):
+        return node.value == "403"
+
+    name = None
+    if isinstance(node, cst.Name):
+        name = node.value
+    elif isinstance(node, cst.Attribute):
+        name = node.attr.value
+    return name is not None and (
+        "403" in name or "FORBIDDEN" in name.upper() or name in _REFUSALS
+    )
+
+
+_REFUSALS = frozenset(
+    {"Forbidden", "PermissionDenied", "HTTPForbidden", "AccessDenied"}
+)
 
 
 def _calls_in(small: cst.BaseSmallStatement) -> list[cst.Call]:
@@ -754,13 +863,32 @@ def _is_app(context: FileContext, owner: str) -> bool:
 
 def _hook_verdict(found: _FileAuth, hook: cst.CSTNode) -> str | None:
     if isinstance(hook, cst.FunctionDef):
-        return AUTH if checks_caller(hook.body) else NEUTRAL
+        guarded = checks_caller(hook.body) or found._decorated_auth(hook)
+        return AUTH if guarded else NEUTRAL
 
     name = dotted_name(hook) if isinstance(hook, cst.BaseExpression) else None
     if name and found.is_local(name):
         return found.guard(name)
 
     return None
+
+
+def _hook_decorators(found: _FileAuth, hook: cst.CSTNode) -> list[str]:
+    """Return the project-wide names of a hook function's other decorators."""
+    if not isinstance(hook, cst.FunctionDef):
+        return []
+
+    names = []
+    for decorator in hook.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        name = dotted_name(expr)
+        if name is None or _last(name) in _HOOKS or found.is_local(name):
+            continue
+
+        names.append(found.absolute(name))
+    return names
 
 
 def _hook_target(found: _FileAuth, hook: cst.CSTNode) -> str | None:
@@ -952,9 +1080,40 @@ def _hook_auth(project: _Project, hook: dict) -> bool:
     if hook["auth"]:
         return True
 
+    # ``@bp.before_request`` stacked on ``@admin_required``.
+    for name in hook.get("decorators", ()):
+        record = project.find(name)
+        if record is not None and _record_auth(project, record, 0):
+            return True
+        if record is None and DECORATOR_HINT.search(_last(name)):
+            return True
+
     target = hook.get("target")
     record = project.find(target) if target else None
-    return bool(record and record.get("auth"))
+    return bool(record and _record_auth(project, record, 0))
+
+
+def _record_auth(project: _Project, record: dict, depth: int) -> bool:
+    """Tell whether a project function or class guards access, following the
+    dependencies and project calls its facts list."""
+    if record.get("auth"):
+        return True
+
+    if depth > 6:
+        return False
+
+    for dep in record.get("deps", ()):
+        inner = project.find(dep)
+        if inner is not None and _record_auth(project, inner, depth + 1):
+            return True
+        if inner is None and DEPENDENCY_HINT.search(_last(dep)):
+            return True
+
+    for call in record.get("calls", ()):
+        inner = project.find(call)
+        if inner is not None and _record_auth(project, inner, depth + 1):
+            return True
+    return False
 
 
 def _in(name: str, names: set[str]) -> bool:
@@ -1031,6 +1190,11 @@ class RouteWithoutAuthentication(Rule):
             self._django_function(route, verdict)
 
         if verdict.protected:
+            return
+
+        # Read last, for the few routes left: a view whose only forms serve a
+        # public flow (a member search, a login form) is public by intent.
+        if _only_public_forms(route.handler) or _is_inert(route):
             return
 
         methods = _method_label(route.methods)
@@ -1168,6 +1332,19 @@ class RouteWithoutAuthentication(Rule):
 
         return route.owner is not None and name.startswith(route.owner + ".")
 
+    def _checking_methods(self, call: cst.Call) -> list[str]:
+        """Return the caller-checking methods of the project class ``call``
+        builds, as the facts of its module list them."""
+        name = dotted_name(call.func)
+        if name is None or not _last(name)[:1].isupper():
+            return []
+
+        if self._file.is_local(name):
+            return []
+
+        record = self._project.find(self._file.absolute(name))
+        return record.get("checks", []) if record is not None else []
+
     def _project_guard(self, name: str) -> str | None:
         if not name or self._file.is_local(name):
             return None
@@ -1179,25 +1356,23 @@ class RouteWithoutAuthentication(Rule):
         return AUTH if self._record_auth(record, 0) else NEUTRAL
 
     def _record_auth(self, record: dict, depth: int) -> bool:
-        if record.get("auth"):
-            return True
-
-        if depth > 6:
-            return False
-
-        for dep in record.get("deps", ()):
-            inner = self._project.find(dep)
-            if inner is not None and self._record_auth(inner, depth + 1):
-                return True
-            if inner is None and DEPENDENCY_HINT.search(_last(dep)):
-                return True
-        return False
+        return _record_auth(self._project, record, depth)
 
     def _handler_checks(self, route: Route, verdict: _Verdict) -> None:
+        method_calls: list[cst.Call] = []
+        instances: dict[str, list[str]] = {}
         for child in descendants(route.handler.body, (cst.ClassDef, cst.Lambda)):
             if _is_check(child):
                 verdict.protected = True
                 return
+
+            if isinstance(child, cst.Assign) and isinstance(child.value, cst.Call):
+                checks = self._checking_methods(child.value)
+                for target in child.targets:
+                    if checks and isinstance(target.target, cst.Name):
+                        instances[target.target.value] = checks
+            if isinstance(child, cst.Call) and isinstance(child.func, cst.Attribute):
+                method_calls.append(child)
 
             # A helper of this file that the view hands the request to.
             if isinstance(child, cst.Call) and isinstance(child.func, cst.Name):
@@ -1209,6 +1384,22 @@ class RouteWithoutAuthentication(Rule):
                 ):
                     verdict.protected = True
                     return
+
+        # ``view = OtherView()`` then ``view._prepare(...)``, where the facts
+        # of the other module say ``_prepare`` checks the caller.
+        for call in method_calls:
+            owner = call.func.value
+            method = call.func.attr.value
+            if isinstance(owner, cst.Name):
+                checks = instances.get(owner.value, ())
+            elif isinstance(owner, cst.Call):
+                checks = self._checking_methods(owner)
+            else:
+                continue
+
+            if method in checks:
+                verdict.protected = True
+                return
 
     # Flask.
 
@@ -1373,7 +1564,7 @@ class RouteWithoutAuthentication(Rule):
 
         drf = route.framework == "drf"
         if state["allow_any"]:
-            if not route.methods & UNSAFE_METHODS:
+            if not route.methods & UNSAFE_METHODS or _only_checks(handler):
                 return self._protect(verdict)
 
             verdict.missing = ["permission_classes allows anyone to call it"]
@@ -1498,6 +1689,88 @@ def _unwrap_method_decorator(
     return inner
 
 
+def _only_public_forms(handler: cst.CSTNode) -> bool:
+    """Tell whether every form a view uses serves a public flow, as a member
+    list whose POST is a ``UserSearchForm``."""
+    forms = set()
+    for child in descendants(handler, (cst.Lambda,)):
+        if isinstance(child, (cst.Name, cst.Attribute)):
+            name = child.value if isinstance(child, cst.Name) else child.attr.value
+            if name.endswith("Form") and name[:1].isupper() and len(name) > 4:
+                forms.add(name)
+    if not forms:
+        return False
+
+    return all(
+        {w.lower() for w in _WORD.findall(form)} & _PUBLIC_NAME_WORDS for form in forms
+    )
+
+
+def _only_checks(node: cst.CSTNode) -> bool:
+    """Tell whether a DRF view open to anyone writes nothing: it overrides the
+    generic create or update with code that never saves, as an endpoint that
+    only validates what it is sent."""
+    if not isinstance(node, cst.ClassDef):
+        return False
+
+    methods = {
+        s.name.value: s for s in _suite(node.body) if isinstance(s, cst.FunctionDef)
+    }
+    if not methods.keys() & _GENERIC_WRITES:
+        return False
+
+    for func in methods.values():
+        for child in descendants(func.body, (cst.Lambda,)):
+            if not isinstance(child, cst.Call):
+                continue
+
+            func = child.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else ""
+            if isinstance(func, cst.Name):
+                name = func.value
+            if name in _GENERIC_WRITES or name in _SAVES:
+                return False
+    return True
+
+
+def _is_inert(route: Route) -> bool:
+    """Tell whether a function view ignores its request and only answers, as a
+    metrics beacon returning 204 does: nothing to protect."""
+    handler = route.handler
+    if not isinstance(handler, cst.FunctionDef):
+        return False
+
+    body = [
+        s
+        for s in _suite(handler.body)
+        if not (
+            isinstance(s, cst.SimpleStatementLine)
+            and all(
+                isinstance(x, cst.Pass)
+                or (isinstance(x, cst.Expr) and isinstance(x.value, cst.BaseString))
+                for x in s.body
+            )
+        )
+    ]
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        return False
+
+    statement = body[0].body[0]
+    if not isinstance(statement, cst.Return):
+        return False
+
+    names = {p.name.value for p in handler.params.params}
+    for child in descendants(statement):
+        if isinstance(child, cst.Name) and child.value in names:
+            return False
+
+        if isinstance(child, cst.Call) and not _ANSWERS.search(
+            _last(dotted_name(child.func) or "")
+        ):
+            return False
+    return True
+
+
 def _takes_capability(route: Route) -> bool:
     """Tell whether the URL carries its own secret, as unsubscribe links do."""
     handler = route.handler
@@ -1509,7 +1782,8 @@ def _takes_capability(route: Route) -> bool:
 
 
 def _only_reads(methods: frozenset[str]) -> bool:
-    return bool(methods) and methods <= {"GET", "HEAD", "OPTIONS"}
+    # A websocket mostly streams events to the client: judged like a read.
+    return bool(methods) and methods <= {"GET", "HEAD", "OPTIONS", "WEBSOCKET"}
 
 
 def _is_generic_base(route: Route) -> bool:
