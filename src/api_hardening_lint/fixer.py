@@ -112,7 +112,8 @@ def apply_edits(
         # The codemod context is only built here, never on a plain check.
         context = CodemodContext()
         for name in imports:
-            AddImportsVisitor.add_needed_import(context, name)
+            module_name, _, obj = name.partition(":")
+            AddImportsVisitor.add_needed_import(context, module_name, obj or None)
         fixed = AddImportsVisitor(context).transform_module(fixed)
     return fixed, accepted, deferred
 

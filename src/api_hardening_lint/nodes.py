@@ -274,6 +274,48 @@ def environ_item(variable: str) -> cst.BaseExpression:
     return cst.parse_expression(f'os.environ["{variable}"]')
 
 
+@functools.lru_cache(maxsize=64)
+def environ_words(variable: str) -> cst.BaseExpression:
+    """Return ``os.environ.get("<variable>", "").split()``.
+
+    The space-separated entries of the variable: never an empty string, and
+    an empty list when the variable is unset.
+    """
+    return cst.parse_expression(f'os.environ.get("{variable}", "").split()')
+
+
 def with_value(make):
     """Return a replacement that swaps a node's ``value`` for ``make()``."""
     return lambda node: node.with_changes(value=make())
+
+
+def with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
+    """Return ``call`` with ``name=value`` added after its last argument.
+
+    A trailing comma stays last, and the new argument takes the first
+    argument's indentation when the arguments are on lines of their own.
+    """
+    new = cst.Arg(
+        value=value,
+        keyword=cst.Name(name),
+        equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""),
+            whitespace_after=cst.SimpleWhitespace(""),
+        ),
+    )
+    args = list(call.args)
+    if not args:
+        return call.with_changes(args=[new])
+
+    last = args[-1]
+    if isinstance(last.comma, cst.Comma):
+        after = call.whitespace_before_args
+        if not isinstance(after, cst.ParenthesizedWhitespace):
+            after = cst.SimpleWhitespace(" ")
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=after))
+        new = new.with_changes(comma=last.comma)
+    else:
+        args[-1] = last.with_changes(
+            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        )
+    return call.with_changes(args=[*args, new])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -11,14 +12,17 @@ import libcst as cst
 
 from api_hardening_lint.nodes import (
     dotted_name,
+    environ_words,
     header_writes,
     is_true,
+    os_is_free,
     sequence_items,
     string_keyed_items,
     string_value,
+    with_value,
 )
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import Level, Rule
+from api_hardening_lint.rule import UNSAFE, Fix, Level, Rule
 
 if TYPE_CHECKING:
     from api_hardening_lint.context import FileContext
@@ -59,6 +63,21 @@ _LITERALS = (
 _HEADER_ANY = 'Access-Control-Allow-Origin is set to "*"'
 _HEADER_NULL = 'Access-Control-Allow-Origin is set to "null"'
 _READ = "any site can read the responses"
+# Where fixed code reads the trusted origins from: a space-separated list.
+ORIGINS_VARIABLE = "CORS_ALLOWED_ORIGINS"
+# The setting that lists origins, for each django-cors-headers allow-all switch
+# (the old names go together).
+_DJANGO_LISTS = {
+    "CORS_ALLOW_ALL_ORIGINS": "CORS_ALLOWED_ORIGINS",
+    "CORS_ORIGIN_ALLOW_ALL": "CORS_ORIGIN_WHITELIST",
+}
+_ORIGINS_FIX = (
+    f"read the trusted origins from the {ORIGINS_VARIABLE} environment variable,"
+    " separated by spaces"
+)
+_ORIGINS_UNSAFE = (
+    "cross-origin requests fail until it lists every site that calls the API"
+)
 _COOKIES = (
     "any site can make requests that carry the user's cookies and read the answers"
 )
@@ -144,7 +163,7 @@ class CorsAllowsAnyOrigin(Rule):
                 message = f"{what}, with CORS_ALLOW_CREDENTIALS = True: {_COOKIES}"
             else:
                 message = f"{what}: {_READ}"
-            self.report(node, message, severity=severity)
+            self.report(node, message, severity=severity, fix=self._django_fix(node))
 
     # Visitors
 
@@ -294,11 +313,15 @@ class CorsAllowsAnyOrigin(Rule):
             message = f"{what} and sends credentials: {_COOKIES}"
         else:
             message = f"{what}: {_READ}"
+        fix = None
+        if isinstance(node, (cst.Arg, cst.DictElement)):
+            fix = self._origins_fix(node)
         self._report_once(
             node,
             message,
             severity=Level.HIGH if credentials else Level.MEDIUM,
             confidence=confidence,
+            fix=fix,
         )
 
     # Starlette and FastAPI
@@ -321,7 +344,10 @@ class CorsAllowsAnyOrigin(Rule):
         origins = options.get(_STARLETTE["origins_keyword"])
         if origins is not None and ANY_ORIGIN in self._strings_in(origins.value):
             self._report_once(
-                origins, "CORSMiddleware allows every origin" + tail, severity=severity
+                origins,
+                "CORSMiddleware allows every origin" + tail,
+                severity=severity,
+                fix=self._origins_fix(origins),
             )
 
         regex = options.get(_STARLETTE["regex_keyword"])
@@ -471,12 +497,89 @@ class CorsAllowsAnyOrigin(Rule):
             s for s in map(string_value, sequence_items(value) or ()) if s is not None
         ]
 
-    def _report_once(self, node: cst.CSTNode, message: str, **levels: Level) -> None:
+    def _report_once(
+        self, node: cst.CSTNode, message: str, fix: Fix | None = None, **levels: Level
+    ) -> None:
         if id(node) in self._reported:
             return
 
         self._reported.add(id(node))
-        self.report(node, message, **levels)
+        self.report(node, message, fix=fix, **levels)
+
+    # Fixes
+
+    def _origins_fix(self, holder: cst.Arg | cst.DictElement) -> Fix:
+        """Return the fix that reads the origins of ``holder`` from the environment."""
+        description = f"{_ORIGINS_FIX}; {_ORIGINS_UNSAFE}"
+        if not _is_only_any(holder.value):
+            return self._refused(description, 'the origins are not a literal "*"')
+
+        if not os_is_free(self.context, self.id):
+            return Fix(description)
+
+        make = functools.partial(environ_words, ORIGINS_VARIABLE)
+        return Fix(description, UNSAFE, ((holder, with_value(make)),), ("os",))
+
+    def _django_fix(self, node: cst.CSTNode) -> Fix | None:
+        """Return the fix that turns an allow-all switch into a list of origins."""
+        if not isinstance(node, cst.Assign):
+            return None
+
+        name = node.targets[0].target
+        listing = _DJANGO_LISTS.get(getattr(name, "value", ""))
+        if len(node.targets) != 1 or listing is None:
+            return self._refused(
+                Fix(_ORIGINS_FIX), "the setting is assigned with other names"
+            )
+
+        if self._assigns(listing):
+            description = (
+                f"set {name.value} = False, so the {listing} already listed apply;"
+                f" {_ORIGINS_UNSAFE}"
+            )
+            off = node.with_changes(value=cst.Name("False"))
+            return Fix(description, UNSAFE, ((node, off),))
+
+        description = (
+            f"list the origins in {listing}, {_ORIGINS_FIX}; {_ORIGINS_UNSAFE}"
+        )
+        if not os_is_free(self.context, self.id):
+            return Fix(description)
+
+        listed = node.with_changes(
+            targets=[node.targets[0].with_changes(target=cst.Name(listing))],
+            value=environ_words(ORIGINS_VARIABLE),
+        )
+        return Fix(description, UNSAFE, ((node, listed),), ("os",))
+
+    def _assigns(self, name: str) -> bool:
+        """Tell whether the module assigns ``name`` at its top level."""
+        for stmt in self.context.module.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+
+            for small in stmt.body:
+                targets = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    targets = [small.target]
+                if any(getattr(t, "value", None) == name for t in targets):
+                    return True
+        return False
+
+    def _refused(self, advice: str | Fix, reason: str) -> Fix:
+        logger.info("refused the %s fix in %s: %s", self.id, self.context.path, reason)
+        return advice if isinstance(advice, Fix) else Fix(advice)
+
+
+def _is_only_any(value: cst.BaseExpression) -> bool:
+    """Tell whether ``value`` is ``"*"`` or a list, tuple or set of it alone."""
+    items = sequence_items(value)
+    if items is not None:
+        return len(items) == 1 and string_value(items[0]) == ANY_ORIGIN
+
+    return string_value(value) == ANY_ORIGIN
 
 
 def _has_app(call: cst.Call) -> bool:

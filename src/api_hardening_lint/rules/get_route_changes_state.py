@@ -9,10 +9,16 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from api_hardening_lint.frameworks.routes import Route
-from api_hardening_lint.nodes import dotted_name, keyword, string_value
+from api_hardening_lint.nodes import (
+    dotted_name,
+    keyword,
+    sequence_items,
+    string_value,
+    with_keyword,
+)
 from api_hardening_lint.positions import node_ranges
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import Level, Rule
+from api_hardening_lint.rule import UNSAFE, Fix, Level, Rule
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +74,9 @@ GET_METHODS = frozenset(_FACTS["handlers"]["get_methods"])
 DRF_GET_ACTIONS = frozenset(_FACTS["handlers"]["drf_get_actions"])
 ABORTS = frozenset(_FACTS["handlers"]["aborts"])
 ACTING_WORDS = frozenset(_FACTS["confidence"]["acting_words"])
+# What a fixed Django function view is decorated with.
+REQUIRE_POST = "django.views.decorators.http.require_POST"
+_UNSAFE_FIX = "links, redirects and forms that reach it by GET then get 405"
 
 # Every method name a write may be called by, so most calls are dismissed by
 # one set lookup.
@@ -426,8 +435,98 @@ class GetRouteChangesState(Rule):
         confidence = min(confidence, route.confidence)
         severity = Level.MEDIUM if strong else Level.LOW
         self.report(
-            where, message, severity=severity, confidence=confidence, related=related
+            where,
+            message,
+            severity=severity,
+            confidence=confidence,
+            related=related,
+            fix=self._method_fix(route),
         )
+
+    # Fixes.
+
+    def _method_fix(self, route: Route) -> Fix:
+        """Return the fix that serves the route on POST only, or advice."""
+        handler = route.handler
+        if isinstance(handler, cst.FunctionDef) and route.framework == "django":
+            return self._require_post_fix(route, handler)
+
+        if isinstance(handler, cst.ClassDef):
+            return self._refused(
+                Fix("move the write from the GET handler into post() or put()"),
+                "class-based views need the write moved by hand",
+            )
+
+        decorator = route.node
+        call = decorator.decorator if isinstance(decorator, cst.Decorator) else None
+        advice = Fix(
+            "serve the change on POST (or PUT, PATCH, DELETE) and keep GET free"
+            " of writes"
+        )
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Attribute):
+            return self._refused(advice, "the route is not declared by a decorator")
+
+        verb = call.func.attr.value
+        if verb == "get" and route.framework in ("flask", "fastapi"):
+            owner = dotted_name(call.func.value) or "app"
+            description = f"serve the route on POST only: @{owner}.post"
+            post = call.func.with_changes(attr=cst.Name("post"))
+            new = ((call.func, post),)
+            return Fix(f"{description}; {_UNSAFE_FIX}", UNSAFE, new)
+
+        if verb != "route" or route.framework != "flask":
+            return self._refused(advice, "the route's methods are not a literal")
+
+        description = 'serve the route on POST only: methods=["POST"]'
+        methods = keyword(call, "methods")
+        if methods is None:
+            return Fix(
+                f"{description}; {_UNSAFE_FIX}",
+                UNSAFE,
+                ((call, lambda node: with_keyword(node, "methods", _post_list())),),
+            )
+
+        items = sequence_items(methods.value)
+        if items is None or [string_value(i) for i in items] != ["GET"]:
+            return self._refused(advice, "the route also serves other methods")
+
+        only = items[0]
+        return Fix(
+            f"{description}; {_UNSAFE_FIX}",
+            UNSAFE,
+            ((only, lambda node: node.with_changes(value='"POST"')),),
+        )
+
+    def _require_post_fix(self, route: Route, handler: cst.FunctionDef) -> Fix:
+        description = f"serve {route.handler_name}() on POST only: @require_POST"
+        if route.methods != ALL_METHODS:
+            return self._refused(
+                Fix(f"{description}, in place of its method decorator"),
+                "the view already has a method decorator",
+            )
+
+        bound = self.context.bindings.imports.get("require_POST")
+        if bound not in (None, REQUIRE_POST):
+            return self._refused(
+                Fix(description), "the name require_POST means something else"
+            )
+
+        module, _, name = REQUIRE_POST.rpartition(".")
+
+        def decorate(node: cst.FunctionDef) -> cst.FunctionDef:
+            added = cst.Decorator(decorator=cst.Name(name))
+            return node.with_changes(decorators=[*node.decorators, added])
+
+        return Fix(
+            f"{description}; {_UNSAFE_FIX}",
+            UNSAFE,
+            ((handler, decorate),),
+            (f"{module}:{name}",),
+        )
+
+    def _refused(self, advice: Fix, reason: str) -> Fix:
+        logger.info("refused the %s fix in %s: %s", self.id, self.context.path, reason)
+        return advice
 
     # What writes.
 
@@ -655,6 +754,10 @@ class GetRouteChangesState(Rule):
             if _is_request(test.value):
                 return UNSAFE_METHODS, ALL_METHODS
         return ALL_METHODS, ALL_METHODS
+
+
+def _post_list() -> cst.List:
+    return cst.List([cst.Element(cst.SimpleString('"POST"'))])
 
 
 def _comparison_sets(test: cst.Comparison) -> tuple[frozenset[str], frozenset[str]]:

@@ -5,13 +5,21 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import re
 
 import libcst as cst
 
-from api_hardening_lint.nodes import dotted_name, subscript_key
+from api_hardening_lint.nodes import (
+    dotted_name,
+    environ_item,
+    os_is_free,
+    subscript_key,
+)
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import Level, Rule
+from api_hardening_lint.rule import UNSAFE, Fix, Level, Rule, text_matches
+
+logger = logging.getLogger(__name__)
 
 _FACTS = knowledge("secrets")
 LAST_WORDS = frozenset(_FACTS["names"]["last_words"])
@@ -47,8 +55,10 @@ _SECRET_WORD = (
     + b"|".join(re.escape(q.encode()) for q in sorted(KEY_QUALIFIERS))
     + rb")[_-]?key)"
 )
+# Matched against the lowercased text: sre's case-insensitive matching is
+# several times slower than lowercasing once.
 _NAME_THEN_LITERAL = re.compile(
-    rb"(?i)" + _SECRET_WORD + rb"\w*['\"]?\]?\)?[ \t]*"
+    _SECRET_WORD + rb"\w*['\"]?\]?\)?[ \t]*"
     rb"(?::[ \t]*[\w\[\]., |]+?)?[ \t]*(?:[:=,(]|\bor\b)[ \t]*"
     rb"(?:[\w.]+\([ \t]*)?(?:\w+=)?[rRbBuU]{0,2}['\"][^'\"\n]"
 )
@@ -60,7 +70,6 @@ _CALL_TEXT = re.compile(
 )
 _URL_WITH_PASSWORD = re.compile(rb"://[^\s'\"/:@]*:[^\s'\"/@]+@")
 TRIGGERS = (
-    _NAME_THEN_LITERAL,
     _CALL_TEXT,
     _URL_WITH_PASSWORD,
     *(hint.encode() for _, hints, _ in FORMATS for hint in hints),
@@ -88,6 +97,12 @@ _TEST_CLASS = re.compile(r"Test|^(?:Dev|Development|Local|Debug)")
 _WHY_USE = "anyone with the source can use it"
 _WHY_LOGIN = "anyone with the source can log in with it"
 _WHY_SIGN = "anyone with the source can sign sessions and tokens"
+# Setting readers that raise when the setting is missing and no default is
+# given, so dropping the default makes a missing secret fail loudly.
+_ENV_READERS = frozenset({"os.getenv", "os.environ.get", "os.environ.setdefault"})
+_RAISING_READERS = frozenset({"config", "env", "getattr"})
+_VARIABLE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _words(name: str) -> list[str]:
@@ -298,6 +313,36 @@ def _target_name(target: cst.BaseExpression) -> str | None:
     return None
 
 
+def _variable(name: str) -> str | None:
+    """Return the environment variable a secret named ``name`` is read from."""
+    variable = "_".join(_words(name)).upper()
+    return variable if _VARIABLE.match(variable) else None
+
+
+def _is_bytes(literal: cst.BaseExpression) -> bool:
+    if isinstance(literal, cst.ConcatenatedString):
+        return _is_bytes(literal.left)
+
+    return isinstance(literal, cst.SimpleString) and "b" in literal.prefix.lower()
+
+
+def _environ_read(variable: str, as_bytes: bool) -> cst.BaseExpression:
+    item = environ_item(variable)
+    if not as_bytes:
+        return item
+
+    return cst.Call(func=cst.Attribute(value=item, attr=cst.Name("encode")))
+
+
+def _without_arg(call: cst.Call, index: int) -> cst.Call:
+    """Return ``call`` without its argument at ``index``, commas kept tidy."""
+    args = list(call.args)
+    removed = args.pop(index)
+    if index == len(args) and args:
+        args[-1] = args[-1].with_changes(comma=removed.comma)
+    return call.with_changes(args=args)
+
+
 def _string_literals(node: cst.BaseExpression) -> list[cst.BaseExpression]:
     found: list[cst.BaseExpression] = []
     pending = [node]
@@ -313,6 +358,12 @@ class HardcodedSecret(Rule):
     id = "AHL101"
     triggers = TRIGGERS
 
+    @classmethod
+    def wants(cls, source: bytes) -> bool:
+        return bool(
+            _NAME_THEN_LITERAL.search(source.lower()) or text_matches(TRIGGERS, source)
+        )
+
     def __init__(self, context) -> None:
         super().__init__(context)
         # Literals already judged, so the format check does not report twice.
@@ -325,7 +376,7 @@ class HardcodedSecret(Rule):
         for assign_target in node.targets:
             name = _target_name(assign_target.target)
             if name is not None and self._check_named(
-                node.value, name, f"assigned to {name}"
+                node.value, name, f"assigned to {name}", fixable=True
             ):
                 return
 
@@ -335,7 +386,11 @@ class HardcodedSecret(Rule):
 
         name = _target_name(node.target)
         if name is not None:
-            self._check_named(node.value, name, f"assigned to {name}")
+            # A typed field in a class is usually a settings model that reads
+            # the environment itself (with its prefix and .env file): it needs
+            # the default removed, which changes how the class is built.
+            fixable = not self._in_class()
+            self._check_named(node.value, name, f"assigned to {name}", fixable)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         if not isinstance(node.key, cst.SimpleString):
@@ -343,7 +398,9 @@ class HardcodedSecret(Rule):
 
         name = _literal(node.key)[1]
         if name not in EXAMPLE_KEYS:
-            self._check_named(node.value, name, f'stored under "{name}"')
+            self._check_named(
+                node.value, name, f'stored under "{name}"', fixable=True
+            )
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is None:
@@ -356,7 +413,9 @@ class HardcodedSecret(Rule):
         for arg in node.args:
             if arg.keyword is not None:
                 name = arg.keyword.value
-                self._check_named(arg.value, name, f"passed as {name}=")
+                self._check_named(
+                    arg.value, name, f"passed as {name}=", fixable=True
+                )
 
         qualname = self.context.qualname(node.func)
         if qualname in KEY_ARGUMENTS:
@@ -372,7 +431,7 @@ class HardcodedSecret(Rule):
         if env is not None:
             default = self._fallback_default(node)
             if default is not None:
-                self._check_fallback(default, env)
+                self._check_fallback(default, env, node)
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         if not isinstance(node.operator, cst.Or) or not isinstance(node.left, cst.Call):
@@ -380,7 +439,7 @@ class HardcodedSecret(Rule):
 
         env = self._fallback_name(node.left)
         if env is not None and self._fallback_default(node.left) is None:
-            self._check_fallback(node.right, env)
+            self._check_fallback(node.right, env, node)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if id(node) in self._judged:
@@ -403,8 +462,14 @@ class HardcodedSecret(Rule):
         if literal is not None:
             self._check_anywhere(node, text)
 
-    def _check_named(self, value: cst.BaseExpression, name: str, where: str) -> bool:
-        """Report a credential literal under a secret-looking name; say if reported."""
+    def _check_named(
+        self, value: cst.BaseExpression, name: str, where: str, fixable: bool = False
+    ) -> bool:
+        """Report a credential literal under a secret-looking name; say if reported.
+
+        ``fixable`` tells that ``name`` is the setting's own name, so the
+        literal may be replaced by the environment variable of that name.
+        """
         literal, text = _literal(value)
         if literal is None or id(literal) in self._judged:
             return False
@@ -417,7 +482,7 @@ class HardcodedSecret(Rule):
             self._judged.update(id(part) for part in _string_literals(literal))
             return False
 
-        if self._report_format(literal, text, where):
+        if self._report_format(literal, text, where, name if fixable else None):
             return True
 
         if not _is_credential_value(text, words):
@@ -430,6 +495,7 @@ class HardcodedSecret(Rule):
             f'Hardcoded secret {where} ("{_mask(text)}"): {why}',
             severity=self._severity(),
             confidence=self._named_confidence(name, text),
+            fix=self._environ_fix(literal, name) if fixable else None,
         )
         return True
 
@@ -452,7 +518,11 @@ class HardcodedSecret(Rule):
         )
 
     def _report_format(
-        self, literal: cst.BaseExpression, text: str, where: str
+        self,
+        literal: cst.BaseExpression,
+        text: str,
+        where: str,
+        name: str | None = None,
     ) -> bool:
         found = _find_format(text)
         if found is None:
@@ -460,11 +530,14 @@ class HardcodedSecret(Rule):
 
         label, token = found
         self._judged.update(id(part) for part in _string_literals(literal))
+        # Only a literal that is the token alone can become a variable.
+        whole = name is not None and token == text
         self.report(
             literal,
             f'{label} {where} ("{_mask(token)}"): {_WHY_USE} until it is revoked',
             severity=self._severity(),
             confidence=Level.HIGH,
+            fix=self._environ_fix(literal, name) if whole else None,
         )
         return True
 
@@ -570,7 +643,9 @@ class HardcodedSecret(Rule):
                 return arg.value
         return None
 
-    def _check_fallback(self, default: cst.BaseExpression, env: str) -> None:
+    def _check_fallback(
+        self, default: cst.BaseExpression, env: str, reader: cst.CSTNode
+    ) -> None:
         literal, text = _literal(default)
         if literal is None or id(literal) in self._judged:
             return
@@ -586,7 +661,94 @@ class HardcodedSecret(Rule):
             " unset, the app runs with a secret anyone with the source knows",
             severity=self._severity(),
             confidence=Level.MEDIUM,
+            fix=self._fallback_fix(reader, env),
         )
+
+    def _environ_fix(self, literal: cst.BaseExpression, name: str) -> Fix | None:
+        """Return the fix that reads the secret from the variable named ``name``."""
+        variable = _variable(name)
+        if variable is None:
+            return None
+
+        description = (
+            f'read the secret from the environment: os.environ["{variable}"];'
+            " the app then needs the variable set, and the old secret revoked"
+        )
+        if not self._may_fix() or not os_is_free(self.context, self.id):
+            return Fix(description)
+
+        new = _environ_read(variable, _is_bytes(literal))
+        return Fix(description, UNSAFE, ((literal, new),), ("os",))
+
+    def _fallback_fix(self, reader: cst.CSTNode, env: str) -> Fix:
+        """Return the fix that drops the default, so a missing secret fails."""
+        description = (
+            f"drop the default, so the app stops when {env} is unset;"
+            " revoke the old secret"
+        )
+        if not self._may_fix():
+            return Fix(description)
+
+        call = reader.left if isinstance(reader, cst.BooleanOperation) else reader
+        if self.context.qualname(call.func) in _ENV_READERS:
+            if not _IDENTIFIER.match(env):
+                return self._refused(description, "the variable name is not plain")
+
+            if not os_is_free(self.context, self.id):
+                return Fix(description)
+
+            description = f'{description}: os.environ["{env}"]'
+            return Fix(description, UNSAFE, ((reader, environ_item(env)),), ("os",))
+
+        if isinstance(reader, cst.BooleanOperation):
+            return self._refused(description, "the reader may return None")
+
+        index = self._default_index(call)
+        if index is None:
+            return self._refused(
+                description, "the reader may not raise when the default is gone"
+            )
+
+        return Fix(
+            description, UNSAFE, ((call, lambda node: _without_arg(node, index)),)
+        )
+
+    def _default_index(self, call: cst.Call) -> int | None:
+        """Return where the default of a reader that raises without one is."""
+        if not isinstance(call.func, cst.Name):
+            return None
+
+        function = call.func.value
+        if function not in _RAISING_READERS:
+            return None
+
+        for index, arg in enumerate(call.args):
+            if arg.keyword is not None and arg.keyword.value == "default":
+                return index
+
+        positional = [i for i, a in enumerate(call.args) if a.keyword is None]
+        if function == "getattr" and len(positional) == 3 and not any(
+            a.star for a in call.args
+        ):
+            return positional[2]
+        return None
+
+    def _may_fix(self) -> bool:
+        """Tell whether the secret is in code that should read the environment."""
+        if self._severity() != Level.LOW:
+            return True
+
+        logger.info(
+            "refused the %s fix in %s: in tests and development settings a literal"
+            " is often meant",
+            self.id,
+            self.context.path,
+        )
+        return False
+
+    def _refused(self, description: str, reason: str) -> Fix:
+        logger.info("refused the %s fix in %s: %s", self.id, self.context.path, reason)
+        return Fix(description)
 
     def _named_confidence(self, name: str, text: str) -> Level:
         if text.startswith("django-insecure-"):
@@ -611,6 +773,10 @@ class HardcodedSecret(Rule):
             if isinstance(node, cst.FunctionDef) and node.name.value.startswith("test"):
                 return Level.LOW
         return self.severity
+
+    def _in_class(self) -> bool:
+        ancestors = self.context.ancestors
+        return len(ancestors) >= 3 and isinstance(ancestors[-3], cst.ClassDef)
 
     def _in_enum(self) -> bool:
         ancestors = self.context.ancestors
