@@ -136,7 +136,9 @@ def fix_app(source: Path, work: Path) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path("/work/corpus"))
+    parser.add_argument(
+        "--corpus", type=Path, default=Path(__file__).parent / ".corpus"
+    )
     parser.add_argument("--apps", nargs="*", help="only these applications")
     parser.add_argument("--keep", action="store_true", help="keep the fixed copies")
     options = parser.parse_args()

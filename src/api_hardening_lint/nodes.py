@@ -319,3 +319,33 @@ def with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Ca
             comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         )
     return call.with_changes(args=[*args, new])
+
+
+def suite_statements(body: cst.BaseSuite) -> list[cst.CSTNode]:
+    """Return the statements of an indented block, or the one-line suite itself."""
+    if isinstance(body, cst.IndentedBlock):
+        return list(body.body)
+    return [body]
+
+
+def compound_blocks(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Return the statements inside a compound statement other than def/class.
+
+    An ``elif`` comes back as its ``If`` node, so callers see each branch.
+    """
+    found: list[cst.CSTNode] = []
+    body = getattr(node, "body", None)
+    if isinstance(body, cst.BaseSuite):
+        found.extend(suite_statements(body))
+    for name in ("handlers", "cases"):
+        for part in getattr(node, name, ()) or ():
+            found.extend(suite_statements(part.body))
+    for name in ("orelse", "finalbody"):
+        part = getattr(node, name, None)
+        if isinstance(part, cst.If):
+            found.append(part)
+        elif part is not None and isinstance(
+            getattr(part, "body", None), cst.BaseSuite
+        ):
+            found.extend(suite_statements(part.body))
+    return found

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from api_hardening_lint.nodes import dotted_name, keyword, string_value
+from api_hardening_lint.nodes import (
+    compound_blocks,
+    dotted_name,
+    keyword,
+    string_value,
+    suite_statements,
+)
 from api_hardening_lint.registry import knowledge
 from api_hardening_lint.rule import Level
 
@@ -283,7 +289,7 @@ class _Collector:
                 self.functions[node.name.value] = node
                 self._gather_parameters(node)
                 self.statements.append(_Statement(node, module_level, class_name))
-                inner = [(s, False, None, True) for s in _suite(node.body)]
+                inner = [(s, False, None, True) for s in suite_statements(node.body)]
                 pending.extend(reversed(inner))
                 continue
 
@@ -291,12 +297,15 @@ class _Collector:
                 self.classes[node.name.value] = node
                 self.statements.append(_Statement(node, module_level, class_name))
                 name = node.name.value
-                inner = [(s, False, name, in_function) for s in _suite(node.body)]
+                inner = [
+                    (s, False, name, in_function) for s in suite_statements(node.body)
+                ]
                 pending.extend(reversed(inner))
                 continue
 
             children = [
-                (s, module_level, class_name, in_function) for s in _blocks(node)
+                (s, module_level, class_name, in_function)
+                for s in compound_blocks(node)
             ]
             pending.extend(reversed(children))
 
@@ -598,7 +607,7 @@ class _Collector:
         return "django", ANY_METHOD, confidence
 
     def _returns_response(self, func: cst.FunctionDef) -> bool:
-        pending = list(_suite(func.body))
+        pending = list(suite_statements(func.body))
         while pending:
             node = pending.pop()
             if isinstance(node, cst.SimpleStatementLine):
@@ -606,7 +615,7 @@ class _Collector:
                     if isinstance(small, cst.Return) and self._is_response(small.value):
                         return True
             elif not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-                pending.extend(_blocks(node))
+                pending.extend(compound_blocks(node))
         return False
 
     def _is_response(self, value: cst.BaseExpression | None) -> bool:
@@ -773,7 +782,7 @@ class _Collector:
         own: set[str] = set()
         declared = None
         allowed = None
-        for stmt in _suite(node.body):
+        for stmt in suite_statements(node.body):
             if isinstance(stmt, cst.FunctionDef):
                 name = stmt.name.value
                 if name in VERBS:
@@ -1236,32 +1245,6 @@ class _Collector:
         logger.debug("%s declares %d routes", self.context.path, len(kept))
 
 
-def _suite(body: cst.BaseSuite) -> list[cst.CSTNode]:
-    if isinstance(body, cst.IndentedBlock):
-        return list(body.body)
-    return [body]
-
-
-def _blocks(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """Return the statements inside a compound statement other than def/class."""
-    found: list[cst.CSTNode] = []
-    body = getattr(node, "body", None)
-    if isinstance(body, cst.BaseSuite):
-        found.extend(_suite(body))
-    for name in ("handlers", "cases"):
-        for part in getattr(node, name, ()) or ():
-            found.extend(_suite(part.body))
-    for name in ("orelse", "finalbody"):
-        part = getattr(node, name, None)
-        if isinstance(part, cst.If):
-            found.append(part)
-        elif part is not None and isinstance(
-            getattr(part, "body", None), cst.BaseSuite
-        ):
-            found.extend(_suite(part.body))
-    return found
-
-
 def _argument(call: cst.Call, index: int, *names: str) -> cst.BaseExpression | None:
     for name in names:
         arg = keyword(call, name)
@@ -1372,7 +1355,7 @@ def _takes_request_first(func: cst.FunctionDef) -> bool:
 def _defines(node: cst.ClassDef, name: str) -> bool:
     return any(
         isinstance(stmt, cst.FunctionDef) and stmt.name.value == name
-        for stmt in _suite(node.body)
+        for stmt in suite_statements(node.body)
     )
 
 

@@ -14,6 +14,7 @@ from api_hardening_lint.nodes import (
     keyword,
     sequence_items,
     string_value,
+    suite_statements,
     with_keyword,
 )
 from api_hardening_lint.positions import node_ranges
@@ -179,7 +180,7 @@ class GetRouteChangesState(Rule):
             if isinstance(stmt, cst.FunctionDef):
                 self._functions[(None, stmt.name.value)] = stmt
             elif isinstance(stmt, cst.ClassDef):
-                for inner in _suite(stmt.body):
+                for inner in suite_statements(stmt.body):
                     if isinstance(inner, cst.FunctionDef):
                         key = (stmt.name.value, inner.name.value)
                         self._functions[key] = inner
@@ -346,7 +347,7 @@ class GetRouteChangesState(Rule):
             names = names | DRF_GET_ACTIONS
         return [
             stmt
-            for stmt in _suite(handler.body)
+            for stmt in suite_statements(handler.body)
             if isinstance(stmt, cst.FunctionDef)
             and (stmt.name.value in names or _is_get_action(stmt, self.context))
         ]
@@ -410,9 +411,7 @@ class GetRouteChangesState(Rule):
         line = lines.get(id(first_write.node), 0)
         via = ""
         if first_via:
-            via = ", via " + " and ".join(
-                f"{_call_text(call)}()" for call in first_via
-            )
+            via = ", via " + " and ".join(f"{_call_text(call)}()" for call in first_via)
         message = (
             f"{_subject(route, methods)} writes state ({first_write.label} at line"
             f" {line}{via}): {_missing_guard(route)}"
@@ -637,9 +636,7 @@ class GetRouteChangesState(Rule):
         else:
             positional = _positional(call)
             index = 1 if qualname in OPENERS else 0
-            mode = (
-                string_value(positional[index]) if len(positional) > index else None
-            )
+            mode = string_value(positional[index]) if len(positional) > index else None
         if mode is None or not _MODE.match(mode):
             return None
 
@@ -924,8 +921,10 @@ def _argument(call: cst.Call) -> cst.BaseExpression | None:
 
 
 def _is_false(arg: cst.Arg | None) -> bool:
-    return arg is not None and isinstance(arg.value, cst.Name) and (
-        arg.value.value == "False"
+    return (
+        arg is not None
+        and isinstance(arg.value, cst.Name)
+        and (arg.value.value == "False")
     )
 
 
@@ -1000,7 +999,7 @@ def _call_text(node: cst.CSTNode) -> str:
 
 def _exits(body: cst.BaseSuite) -> bool:
     """Tell whether a block ends by returning, raising or aborting."""
-    statements = _suite(body)
+    statements = suite_statements(body)
     if not statements or not isinstance(statements[-1], cst.SimpleStatementLine):
         return False
 
@@ -1011,12 +1010,6 @@ def _exits(body: cst.BaseSuite) -> bool:
     if isinstance(last, cst.Expr) and isinstance(last.value, cst.Call):
         return _call_text(last.value.func).rsplit(".", 1)[-1] in ABORTS
     return False
-
-
-def _suite(body: cst.BaseSuite) -> list[cst.CSTNode]:
-    if isinstance(body, cst.IndentedBlock):
-        return list(body.body)
-    return [body]
 
 
 def _subject(route: Route, methods: list[str]) -> str:

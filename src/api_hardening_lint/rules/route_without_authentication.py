@@ -13,7 +13,14 @@ import libcst as cst
 
 from api_hardening_lint.context import FileContext
 from api_hardening_lint.frameworks.routes import ANY_METHOD, VERBS, Route
-from api_hardening_lint.nodes import descendants, dotted_name, keyword, string_value
+from api_hardening_lint.nodes import (
+    compound_blocks,
+    descendants,
+    dotted_name,
+    keyword,
+    string_value,
+    suite_statements,
+)
 from api_hardening_lint.project import FactCollector, ProjectIndex, module_name
 from api_hardening_lint.registry import knowledge
 from api_hardening_lint.rule import Level, Rule
@@ -232,10 +239,6 @@ def _last(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
-def _suite(body: cst.BaseSuite) -> list[cst.CSTNode]:
-    return list(body.body) if isinstance(body, cst.IndentedBlock) else [body]
-
-
 def _depends_targets(func: cst.FunctionDef) -> list[cst.BaseExpression]:
     """Return what the ``Depends``/``Security`` parameters of ``func`` wrap."""
     found = []
@@ -302,14 +305,14 @@ class _FileAuth:
             if isinstance(node, cst.FunctionDef):
                 found._function(node)
                 # Factories register hooks and apps inside functions.
-                pending.extend(reversed(_suite(node.body)))
+                pending.extend(reversed(suite_statements(node.body)))
             elif isinstance(node, cst.ClassDef):
                 found.classes.setdefault(node.name.value, node)
             elif isinstance(node, cst.SimpleStatementLine):
                 for small in node.body:
                     found._small(small)
             elif isinstance(node, (cst.If, cst.Try, cst.With)):
-                pending.extend(reversed(_blocks(node)))
+                pending.extend(reversed(compound_blocks(node)))
         return found
 
     def _function(self, node: cst.FunctionDef) -> None:
@@ -467,7 +470,7 @@ class _FileAuth:
             if _last(base) in MIXINS:
                 return True
 
-        for stmt in _suite(node.body):
+        for stmt in suite_statements(node.body):
             if isinstance(stmt, cst.FunctionDef):
                 name = stmt.name.value
                 if name in DRF_METHODS or name in ("test_func", "has_permission"):
@@ -512,7 +515,7 @@ class _FileAuth:
 
     def allows_any(self, node: cst.ClassDef) -> bool:
         """Tell whether a class sets ``permission_classes`` to ``AllowAny`` only."""
-        for stmt in _suite(node.body):
+        for stmt in suite_statements(node.body):
             if not isinstance(stmt, cst.SimpleStatementLine):
                 continue
 
@@ -526,7 +529,7 @@ class _FileAuth:
         return False
 
     def sets_permissions(self, node: cst.ClassDef) -> bool:
-        for stmt in _suite(node.body):
+        for stmt in suite_statements(node.body):
             if isinstance(stmt, cst.SimpleStatementLine):
                 if any(_assigned_name(s) in DRF_ATTRIBUTES for s in stmt.body):
                     return True
@@ -593,24 +596,6 @@ def _assigned_name(small: cst.BaseSmallStatement) -> str | None:
     elif isinstance(small, cst.AnnAssign):
         target = small.target
     return target.value if isinstance(target, cst.Name) else None
-
-
-def _blocks(node: cst.CSTNode) -> list[cst.CSTNode]:
-    found: list[cst.CSTNode] = []
-    body = getattr(node, "body", None)
-    if isinstance(body, cst.BaseSuite):
-        found.extend(_suite(body))
-    for part in getattr(node, "handlers", ()) or ():
-        found.extend(_suite(part.body))
-    for name in ("orelse", "finalbody"):
-        part = getattr(node, name, None)
-        if isinstance(part, cst.If):
-            found.append(part)
-        elif part is not None and isinstance(
-            getattr(part, "body", None), cst.BaseSuite
-        ):
-            found.extend(_suite(part.body))
-    return found
 
 
 def _module(path: str) -> str:
@@ -712,7 +697,7 @@ def _checking_methods(node: cst.ClassDef) -> list[str]:
     another method of the class (``self._prepare()`` running ``check_access``)."""
     methods = {
         stmt.name.value: stmt
-        for stmt in _suite(node.body)
+        for stmt in suite_statements(node.body)
         if isinstance(stmt, cst.FunctionDef)
     }
     checking = {n for n, f in methods.items() if checks_caller(f.body, _FUNCTIONS)}
@@ -744,7 +729,9 @@ def _may_guard(func: cst.FunctionDef) -> bool:
     if DEPENDENCY_HINT.search(func.name.value) or _depends_targets(func):
         return True
 
-    return any(isinstance(stmt, cst.FunctionDef) for stmt in _suite(func.body))
+    return any(
+        isinstance(stmt, cst.FunctionDef) for stmt in suite_statements(func.body)
+    )
 
 
 class AuthWiring(FactCollector):
@@ -934,7 +921,7 @@ def _is_auth_middleware(found: _FileAuth, name: str) -> bool:
         node = found.classes.get(name)
         return node is not None and any(
             checks_caller(s)
-            for s in _suite(node.body)
+            for s in suite_statements(node.body)
             if isinstance(s, cst.FunctionDef)
         )
 
@@ -1714,7 +1701,9 @@ def _only_checks(node: cst.CSTNode) -> bool:
         return False
 
     methods = {
-        s.name.value: s for s in _suite(node.body) if isinstance(s, cst.FunctionDef)
+        s.name.value: s
+        for s in suite_statements(node.body)
+        if isinstance(s, cst.FunctionDef)
     }
     if not methods.keys() & _GENERIC_WRITES:
         return False
@@ -1742,7 +1731,7 @@ def _is_inert(route: Route) -> bool:
 
     body = [
         s
-        for s in _suite(handler.body)
+        for s in suite_statements(handler.body)
         if not (
             isinstance(s, cst.SimpleStatementLine)
             and all(
@@ -1795,7 +1784,7 @@ def _is_generic_base(route: Route) -> bool:
     if handler.name.value.startswith(("Base", "Abstract")):
         return True
 
-    for stmt in _suite(handler.body):
+    for stmt in suite_statements(handler.body):
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__":
             params = stmt.params.params
             return len(params) > 1 and any(p.default is None for p in params[1:])
