@@ -135,7 +135,10 @@ def main() -> None:
     # it is written there and not into the project.
     os.chdir(args.corpus)
     subprocess.run(
-        [*linter, *folders], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+        [*linter, *folders],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
     )
     runs[f"{cores} cores, warm cache"] = measure([*linter, *folders])
     if not args.skip_bandit:

@@ -43,14 +43,19 @@ def fixture_project(path: Path, config: Config) -> ProjectIndex:
     collectors = fact_collectors(enabled_rules(config))
     per_file = {
         member.relative_to(rule_folder).as_posix(): collect_facts(
-            member.relative_to(rule_folder).as_posix(), member.read_bytes(), config, collectors
+            member.relative_to(rule_folder).as_posix(),
+            member.read_bytes(),
+            config,
+            collectors,
         )
         for member in members
     }
     return ProjectIndex.from_files({p: f for p, f in per_file.items() if f})
 
 
-def reported(path: Path, display: str | None = None, config: Config | None = None) -> list:
+def reported(
+    path: Path, display: str | None = None, config: Config | None = None
+) -> list:
     """Analyze one fixture file, with the facts of its fixture project."""
     config = config or Config(root=FIXTURES)
     project = fixture_project(path, config) if path.is_relative_to(FIXTURES) else None

@@ -73,7 +73,9 @@ def test_nesting_that_would_crash_the_parser_is_caught_before_it():
 
 
 def test_finding_inside_a_thousand_deep_expression_gets_its_position():
-    report = analyze_source("deep.py", (BAD / "deep_attributes.py").read_bytes(), Config())
+    report = analyze_source(
+        "deep.py", (BAD / "deep_attributes.py").read_bytes(), Config()
+    )
 
     assert [(f.line, f.column, f.rule_id) for f in report.findings] == [
         (4, 8, "AHL401")
@@ -84,7 +86,9 @@ def test_file_over_the_size_limit_is_skipped_with_a_diagnostic(tmp_path):
     big = tmp_path / "generated.py"
     line = b"DEBUG_TABLE_%07d = %d\n"
     rows = b"".join(line % (i, i) for i in range(260_000))
-    big.write_bytes(b"from flask import Flask\napp = Flask(__name__)\napp.debug = True\n" + rows)
+    big.write_bytes(
+        b"from flask import Flask\napp = Flask(__name__)\napp.debug = True\n" + rows
+    )
     assert big.stat().st_size > 5 * 1024 * 1024
 
     report = analyze_source("generated.py", big.read_bytes(), Config())
@@ -111,7 +115,10 @@ def test_rule_that_raises_is_reported_and_other_findings_are_kept():
         (1, "AHL005"),
         (3, "AHL401"),
     ]
-    assert "rule AHL999 failed on this file (ValueError: boom)" in report.findings[0].message
+    assert (
+        "rule AHL999 failed on this file (ValueError: boom)"
+        in report.findings[0].message
+    )
 
 
 @pytest.fixture

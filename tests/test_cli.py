@@ -46,7 +46,14 @@ SCENARIOS = {
     "concise": ["check", "--no-cache", "--format", "concise", "project"],
     "github": ["check", "--no-cache", "--format", "github", "project"],
     "clean": ["check", "--no-cache", "clean"],
-    "exit_zero": ["check", "--no-cache", "--exit-zero", "--format", "concise", "project"],
+    "exit_zero": [
+        "check",
+        "--no-cache",
+        "--exit-zero",
+        "--format",
+        "concise",
+        "project",
+    ],
     "select_ignore": [
         "check",
         "--no-cache",
@@ -86,11 +93,19 @@ def test_json_lists_every_finding_with_one_based_columns():
     result = _invoke(["check", "--no-cache", "--format", "json", "project"])
 
     data = json.loads(result.stdout)
-    assert [(f["path"], f["line"], f["column"], f["rule_id"]) for f in data["findings"]] == [
+    assert [
+        (f["path"], f["line"], f["column"], f["rule_id"]) for f in data["findings"]
+    ] == [
         ("project/app.py", 6, 19, "AHL401"),
         ("project/pkg/service.py", 5, 15, "AHL401"),
     ]
-    assert data["summary"] == {"files": 2, "findings": 2, "high": 2, "medium": 0, "low": 0}
+    assert data["summary"] == {
+        "files": 2,
+        "findings": 2,
+        "high": 2,
+        "medium": 0,
+        "low": 0,
+    }
     assert data["version"] == __version__
 
 
@@ -99,7 +114,9 @@ def _sarif(path: Path, cwd: Path = CLI) -> dict:
     return json.loads(result.stdout)
 
 
-@pytest.mark.skipif(not SCHEMA.exists(), reason="the SARIF 2.1.0 schema is not beside the project")
+@pytest.mark.skipif(
+    not SCHEMA.exists(), reason="the SARIF 2.1.0 schema is not beside the project"
+)
 @pytest.mark.parametrize("folder", ["flask_app", "fastapi_app", "django_app"])
 def test_sarif_of_each_example_validates_against_the_official_schema(folder):
     jsonschema = pytest.importorskip("jsonschema")
@@ -205,7 +222,12 @@ def test_every_format_reports_the_pilot_rule_on_each_example(output_format):
         paths = [c.get("file") for c in cases if c.get("name").startswith("AHL401")]
     else:
         paths = [line for line in result.stdout.splitlines() if "AHL401" in line]
-    apps = {app for app in ("flask_app", "fastapi_app", "django_app") for p in paths if app in p}
+    apps = {
+        app
+        for app in ("flask_app", "fastapi_app", "django_app")
+        for p in paths
+        if app in p
+    }
     assert apps == {"flask_app", "fastapi_app", "django_app"}
 
 
@@ -227,7 +249,9 @@ def test_explain_prints_the_rule_page_by_code_or_name():
 
 def test_colour_only_when_asked_or_on_a_terminal():
     plain = _invoke(["check", "--no-cache", "--format", "concise", "project"])
-    coloured = _invoke(["check", "--no-cache", "--format", "concise", "--color", "project"])
+    coloured = _invoke(
+        ["check", "--no-cache", "--format", "concise", "--color", "project"]
+    )
 
     assert "\x1b[" not in plain.stdout
     assert "\x1b[" in coloured.stdout

@@ -95,10 +95,18 @@ def _bindings(source: str) -> Bindings:
         ),
         ("import flask_cors as fc", "fc.CORS", "flask_cors.CORS"),
         ("import os.path", "os.path.join", "os.path.join"),
-        ("import starlette.applications as sa", "sa.Starlette", "starlette.applications.Starlette"),
+        (
+            "import starlette.applications as sa",
+            "sa.Starlette",
+            "starlette.applications.Starlette",
+        ),
         ("from . import views", "views.index", ".views.index"),
         ("from .settings import DEBUG", "DEBUG", ".settings.DEBUG"),
-        ("try:\n    import simplejson as json\nexcept ImportError:\n    import json", "json.dumps", "json.dumps"),
+        (
+            "try:\n    import simplejson as json\nexcept ImportError:\n    import json",
+            "json.dumps",
+            "json.dumps",
+        ),
         ("from flask import Flask", "Blueprint", None),
     ],
 )
@@ -218,7 +226,9 @@ def _write(path: Path, text: str) -> Path:
     ],
 )
 def test_bad_configuration_names_the_key_and_the_file(tmp_path, key, value, message):
-    path = _write(tmp_path / "pyproject.toml", f"[tool.api-hardening-lint]\n{key} = {value}\n")
+    path = _write(
+        tmp_path / "pyproject.toml", f"[tool.api-hardening-lint]\n{key} = {value}\n"
+    )
 
     with pytest.raises(ConfigError) as error:
         load_config(path)
@@ -255,7 +265,9 @@ def test_second_run_is_served_from_the_cache_until_a_file_changes(tmp_path):
     config = Config(root=tmp_path)
 
     def run_once() -> runner.RunResult:
-        return runner.run(list(runner.discover([str(tmp_path)], config)), config, jobs=1)
+        return runner.run(
+            list(runner.discover([str(tmp_path)], config)), config, jobs=1
+        )
 
     cold = run_once()
     warm = run_once()
@@ -294,7 +306,10 @@ def test_pool_and_single_process_give_the_same_findings(tmp_path):
 
 @pytest.mark.parametrize(
     "path",
-    [*sorted(FIXTURES.glob("AHL*/**/*.py")), *sorted((FIXTURES / "badinput").glob("deep_a*.py"))],
+    [
+        *sorted(FIXTURES.glob("AHL*/**/*.py")),
+        *sorted((FIXTURES / "badinput").glob("deep_a*.py")),
+    ],
     ids=lambda p: p.name,
 )
 def test_positions_match_libcst_position_provider(path):
@@ -315,7 +330,10 @@ def test_positions_match_libcst_position_provider(path):
     for node in nodes:
         want = expected[node]
         got = ranges[id(node)]
-        assert got == ((want.start.line, want.start.column), (want.end.line, want.end.column))
+        assert got == (
+            (want.start.line, want.start.column),
+            (want.end.line, want.end.column),
+        )
 
 
 class _Marks(FactCollector):
@@ -380,7 +398,9 @@ def test_module_names_come_from_paths():
     assert module_name("./settings.py") == "settings"
 
 
-def test_project_index_for_one_file_front_ends_matches_a_whole_run(tmp_path, monkeypatch):
+def test_project_index_for_one_file_front_ends_matches_a_whole_run(
+    tmp_path, monkeypatch
+):
     from api_hardening_lint import engine
 
     monkeypatch.setattr(engine, "enabled_rules", lambda config: [_ReadsMarks])

@@ -60,7 +60,9 @@ def test_secret_values_never_appear_in_any_format(path):
 
 def test_github_annotations_escape_their_separators():
     finding = analyze_source(
-        "a,b:c.py", b"from flask import Flask\napp = Flask(__name__)\napp.debug = True\n", Config()
+        "a,b:c.py",
+        b"from flask import Flask\napp = Flask(__name__)\napp.debug = True\n",
+        Config(),
     ).findings
 
     (line,) = output.render_github(finding)
@@ -105,8 +107,7 @@ def test_junit_has_a_failed_case_per_finding_and_a_passed_case_per_clean_file():
     cases = suite.findall("testcase")
     *failed_cases, clean = cases
     failed = [
-        (c.get("file"), int(c.get("line")), c.find("failure"))
-        for c in failed_cases
+        (c.get("file"), int(c.get("line")), c.find("failure")) for c in failed_cases
     ]
     assert suite.get("tests") == str(len(findings) + 1)
     assert suite.get("failures") == str(len(findings))

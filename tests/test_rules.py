@@ -28,8 +28,14 @@ def _relative(path: Path) -> str:
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_rule_has_fire_and_silent_fixtures(rule_id):
     folder = FIXTURES / rule_id
-    fire = [p for p in FIXTURE_FILES if p.is_relative_to(folder) and "fire" in p.as_posix()]
-    silent = [p for p in FIXTURE_FILES if p.is_relative_to(folder) and "silent" in p.as_posix()]
+    fire = [
+        p for p in FIXTURE_FILES if p.is_relative_to(folder) and "fire" in p.as_posix()
+    ]
+    silent = [
+        p
+        for p in FIXTURE_FILES
+        if p.is_relative_to(folder) and "silent" in p.as_posix()
+    ]
 
     assert fire, f"{rule_id} has no fire fixture"
     assert silent, f"{rule_id} has no silent fixture"
@@ -37,7 +43,9 @@ def test_rule_has_fire_and_silent_fixtures(rule_id):
 
 
 @pytest.mark.parametrize(
-    "path", FIXTURE_FILES, ids=[p.relative_to(FIXTURES).as_posix() for p in FIXTURE_FILES]
+    "path",
+    FIXTURE_FILES,
+    ids=[p.relative_to(FIXTURES).as_posix() for p in FIXTURE_FILES],
 )
 def test_fixture_findings_match_markers(path):
     rule_id = path.relative_to(FIXTURES).parts[0]

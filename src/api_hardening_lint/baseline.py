@@ -134,8 +134,7 @@ def load(path: Path) -> Baseline:
         for entry in entries
     ):
         raise BaselineError(
-            f"{path}: 'findings' must be a list of entries that each have a"
-            " fingerprint"
+            f"{path}: 'findings' must be a list of entries that each have a fingerprint"
         )
 
     logger.debug("baseline %s: %d entries", path, len(entries))

@@ -106,7 +106,9 @@ def main() -> None:
 @click.option("--select", help="Comma-separated rule codes or prefixes to run.")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes to skip.")
 @click.option("--min-severity", type=_LEVELS, help="Drop findings below this severity.")
-@click.option("--min-confidence", type=_LEVELS, help="Drop findings below this confidence.")
+@click.option(
+    "--min-confidence", type=_LEVELS, help="Drop findings below this confidence."
+)
 @click.option(
     "--config",
     "config_path",
@@ -114,9 +116,14 @@ def main() -> None:
     help="pyproject.toml to read instead of the nearest one.",
 )
 @click.option(
-    "-j", "--jobs", type=click.IntRange(min=1), help="Worker processes [default: all cores]."
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes [default: all cores].",
 )
-@click.option("--no-cache", is_flag=True, help="Analyze every file, even unchanged ones.")
+@click.option(
+    "--no-cache", is_flag=True, help="Analyze every file, even unchanged ones."
+)
 @click.option(
     "--baseline",
     "baseline_path",
@@ -152,7 +159,9 @@ def main() -> None:
     "--show-fixes", is_flag=True, help="Print what each finding's fix does or suggests."
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--color/--no-color", "colour", default=None, help="Force colour on or off.")
+@click.option(
+    "--color/--no-color", "colour", default=None, help="Force colour on or off."
+)
 @click.option("-v", "--verbose", count=True, help="Say more on stderr (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 def check(
@@ -209,7 +218,9 @@ def check(
     try:
         files = list(discover(list(paths) or ["."], config))
     except FileNotFoundError as exc:
-        click.echo(f"api-hardening-lint: no such file or folder: {exc.args[0]}", err=True)
+        click.echo(
+            f"api-hardening-lint: no such file or folder: {exc.args[0]}", err=True
+        )
         sys.exit(EXIT_ERROR)
 
     started = time.perf_counter()
@@ -471,7 +482,9 @@ def list_rules() -> None:
     """List every rule with its severity, confidence and autofix."""
     entries = list(catalogue().values())
     width = max(len(entry.name) for entry in entries)
-    click.echo(f"{'code':<7} {'name':<{width}} {'severity':<8} {'confidence':<10} autofix")
+    click.echo(
+        f"{'code':<7} {'name':<{width}} {'severity':<8} {'confidence':<10} autofix"
+    )
     for entry in entries:
         click.echo(
             f"{entry.id:<7} {entry.name:<{width}} {entry.severity.label:<8} "
@@ -496,7 +509,10 @@ def explain(code: str) -> None:
     if code not in entries:
         by_name = {entry.name: entry.id for entry in entries.values()}
         if code.lower() not in by_name:
-            click.echo(f"api-hardening-lint: no rule {code}; see 'api-hardening-lint rules'", err=True)
+            click.echo(
+                f"api-hardening-lint: no rule {code}; see 'api-hardening-lint rules'",
+                err=True,
+            )
             sys.exit(EXIT_ERROR)
         code = by_name[code.lower()]
 
@@ -505,4 +521,6 @@ def explain(code: str) -> None:
         click.echo(page.read_text(encoding="utf-8"), nl=False)
     except OSError:
         entry = entries[code]
-        click.echo(f"# {entry.id} {entry.name}\n\n{entry.summary}.\n\nWhy: {entry.rationale}.\n\nFix: {entry.fix}.")
+        click.echo(
+            f"# {entry.id} {entry.name}\n\n{entry.summary}.\n\nWhy: {entry.rationale}.\n\nFix: {entry.fix}."
+        )

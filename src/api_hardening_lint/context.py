@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 _TEST_FILE = re.compile(
     r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest|tests?)\.py$"
 )
-_SETTINGS_FILE = re.compile(r"(^|/)settings(/[^/]+)?\.py$|(^|/)[^/]*_?settings[^/]*\.py$")
+_SETTINGS_FILE = re.compile(
+    r"(^|/)settings(/[^/]+)?\.py$|(^|/)[^/]*_?settings[^/]*\.py$"
+)
 _DJANGO_SETTINGS_MARKERS = (b"INSTALLED_APPS", b"ROOT_URLCONF", b"MIDDLEWARE")
 # Settings modules whose name, or whose folder's name, says they are only for a
 # developer's machine, tests, or an example to copy from.
@@ -80,7 +82,9 @@ class Bindings:
                 sep = "" if module.endswith(".") else "."
                 self.imports[local] = f"{module}{sep}{name}" if module else name
 
-    def add_assignment(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
+    def add_assignment(
+        self, targets: list[cst.BaseExpression], value: cst.BaseExpression
+    ) -> None:
         """Remember ``name = known.Class(...)`` so calls on ``name`` resolve."""
         if not isinstance(value, cst.Call):
             return
@@ -130,10 +134,14 @@ def collect_module_bindings(module: cst.Module, bindings: Bindings) -> None:
                 if isinstance(small, (cst.Import, cst.ImportFrom)):
                     bindings.add_import(small)
                 elif isinstance(small, cst.Assign):
-                    bindings.add_assignment([t.target for t in small.targets], small.value)
+                    bindings.add_assignment(
+                        [t.target for t in small.targets], small.value
+                    )
                 elif isinstance(small, cst.AnnAssign) and small.value is not None:
                     bindings.add_assignment([small.target], small.value)
-        elif isinstance(stmt, (cst.If, cst.Try, cst.With, cst.Else, cst.ExceptHandler, cst.Finally)):
+        elif isinstance(
+            stmt, (cst.If, cst.Try, cst.With, cst.Else, cst.ExceptHandler, cst.Finally)
+        ):
             blocks = [stmt.body]
             for extra in ("orelse", "handlers", "finalbody"):
                 child = getattr(stmt, extra, None)

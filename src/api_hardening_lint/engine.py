@@ -183,7 +183,9 @@ def _collect(context: FileContext, collectors: list[type[FactCollector]]) -> dic
         try:
             data = collector.collect(context)
         except Exception:  # a broken collector must not stop the run
-            logger.warning("could not collect %s facts from %s", collector.name, context.path)
+            logger.warning(
+                "could not collect %s facts from %s", collector.name, context.path
+            )
             logger.debug("collector %s failed", collector.name, exc_info=True)
             continue
         if data is not None:
@@ -206,7 +208,9 @@ def _looks_pathological(source: bytes) -> bool:
     if len(brackets) <= _DEEP_BRACKETS:
         return False
 
-    return max(itertools.accumulate(_BRACKET_STEP[b] for b in brackets)) > _DEEP_BRACKETS
+    return (
+        max(itertools.accumulate(_BRACKET_STEP[b] for b in brackets)) > _DEEP_BRACKETS
+    )
 
 
 def _too_deep_to_rewrite(source: bytes) -> bool:
@@ -224,7 +228,9 @@ def _parse(path: str, source: bytes, report: FileReport) -> cst.Module | None:
             ast.parse(source)
         except SyntaxError as exc:
             detail = f"{exc.msg} (line {exc.lineno})"
-            report.findings.append(diagnostic(path, PARSE_ERROR, detail, exc.lineno or 1))
+            report.findings.append(
+                diagnostic(path, PARSE_ERROR, detail, exc.lineno or 1)
+            )
             return None
         except (RecursionError, MemoryError, ValueError):
             detail = "it is nested too deeply for Python's parser"
@@ -314,7 +320,9 @@ def _run_rules(
         crashed.setdefault(owner.id, exc)
         for table in (on_visit, on_leave):
             for handlers in table.values():
-                handlers[:] = [h for h in handlers if getattr(h, "__self__", None) is not owner]
+                handlers[:] = [
+                    h for h in handlers if getattr(h, "__self__", None) is not owner
+                ]
 
     walk(module, on_visit, on_leave, context.ancestors, on_error)
 
@@ -356,7 +364,9 @@ def _resolve(
                 fix=fix,
             )
         )
-    logger.debug("positions for %s in %.1f ms", path, (time.perf_counter() - started) * 1e3)
+    logger.debug(
+        "positions for %s in %.1f ms", path, (time.perf_counter() - started) * 1e3
+    )
     return findings
 
 

@@ -211,7 +211,9 @@ class Cache:
             return None
         return _report_from_dict(path, entry["second"])
 
-    def put_first(self, key: str, report: FileReport, *, unwanted: bool = False) -> None:
+    def put_first(
+        self, key: str, report: FileReport, *, unwanted: bool = False
+    ) -> None:
         self.entries[report.path] = {
             "key": key,
             "first": _report_to_dict(report),
@@ -356,7 +358,9 @@ def run(
             readable.append((display, source, key))
 
     firsts = _first_pass(readable, config, cache, jobs, progress)
-    project = ProjectIndex.from_files({p: r.facts for p, r in firsts.items() if r.facts})
+    project = ProjectIndex.from_files(
+        {p: r.facts for p, r in firsts.items() if r.facts}
+    )
     result.project = project
     index = project.fingerprint()
     seconds: dict[str, FileReport] = {}
@@ -429,7 +433,9 @@ def _merge(first: FileReport, second: FileReport | None) -> FileReport:
 
     seen = {(f.rule_id, f.line, f.column, f.message) for f in first.findings}
     extra = [
-        f for f in second.findings if (f.rule_id, f.line, f.column, f.message) not in seen
+        f
+        for f in second.findings
+        if (f.rule_id, f.line, f.column, f.message) not in seen
     ]
     noted = {(f.line, f.message) for f in first.unused_noqa}
     return FileReport(
@@ -514,7 +520,9 @@ def _map(
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=jobs, initializer=_init_worker, initargs=(config, project)
     ) as pool:
-        futures = {pool.submit(_run_chunk, task, chunk): i for i, chunk in enumerate(chunks)}
+        futures = {
+            pool.submit(_run_chunk, task, chunk): i for i, chunk in enumerate(chunks)
+        }
         for future in concurrent.futures.as_completed(futures):
             number = futures[future]
             try:
@@ -532,7 +540,9 @@ def _map(
         yield from results[number]
 
 
-def _isolated(task: str, item: tuple[str, bytes], config: Config, project: ProjectIndex):
+def _isolated(
+    task: str, item: tuple[str, bytes], config: Config, project: ProjectIndex
+):
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=1, initializer=_init_worker, initargs=(config, project)
     ) as pool:
@@ -541,4 +551,6 @@ def _isolated(task: str, item: tuple[str, bytes], config: Config, project: Proje
         except BrokenProcessPool:
             path = item[0]
             detail = "the parser crashed on it"
-            return FileReport(path=path, findings=[diagnostic(path, PARSE_ERROR, detail)])
+            return FileReport(
+                path=path, findings=[diagnostic(path, PARSE_ERROR, detail)]
+            )

@@ -53,6 +53,7 @@ _SWITCHED_ON = re.compile(
 
 class DebugModeEnabled(Rule):
     id = "AHL401"
+
     @classmethod
     def wants(cls, source: bytes) -> bool:
         return bool(_SWITCHED_ON.search(source.lower()))
@@ -97,7 +98,9 @@ class DebugModeEnabled(Rule):
         elif isinstance(target, cst.Name) and target.value in DJANGO_SETTINGS:
             self._check_django_setting(node, target.value)
 
-    def _check_debug_attribute(self, node: cst.CSTNode, owner: cst.BaseExpression) -> None:
+    def _check_debug_attribute(
+        self, node: cst.CSTNode, owner: cst.BaseExpression
+    ) -> None:
         cls = self.context.instance_of(owner)
         if cls in ASGI_APP_CLASSES:
             label = cls.rsplit(".", 1)[-1]
@@ -217,4 +220,3 @@ class DebugModeEnabled(Rule):
         # A server started under the main guard is usually a developer's
         # local run, not the deployed entry point.
         return Level.LOW if self.context.under_main_guard() else confidence
-

@@ -415,8 +415,10 @@ class ErrorDetailsLeaked(Rule):
             if isinstance(parent, cst.Arg) and child is parent.keyword:
                 break
 
-            if isinstance(parent, cst.Tuple) and index and isinstance(
-                ancestors[index - 1], cst.Return
+            if (
+                isinstance(parent, cst.Tuple)
+                and index
+                and isinstance(ancestors[index - 1], cst.Return)
             ):
                 elements = parent.elements
                 if len(elements) >= 2 and child is elements[0]:

@@ -194,9 +194,7 @@ def _is_label(text: str) -> bool:
         return False
 
     return (
-        len(stripped.split()) >= 3
-        or stripped[0].isupper()
-        or stripped[-1] in ".:?!)"
+        len(stripped.split()) >= 3 or stripped[0].isupper() or stripped[-1] in ".:?!)"
     )
 
 
@@ -398,9 +396,7 @@ class HardcodedSecret(Rule):
 
         name = _literal(node.key)[1]
         if name not in EXAMPLE_KEYS:
-            self._check_named(
-                node.value, name, f'stored under "{name}"', fixable=True
-            )
+            self._check_named(node.value, name, f'stored under "{name}"', fixable=True)
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is None:
@@ -413,9 +409,7 @@ class HardcodedSecret(Rule):
         for arg in node.args:
             if arg.keyword is not None:
                 name = arg.keyword.value
-                self._check_named(
-                    arg.value, name, f"passed as {name}=", fixable=True
-                )
+                self._check_named(arg.value, name, f"passed as {name}=", fixable=True)
 
         qualname = self.context.qualname(node.func)
         if qualname in KEY_ARGUMENTS:
@@ -446,8 +440,10 @@ class HardcodedSecret(Rule):
             return
 
         raw = node.value
-        if "://" in raw and "@" in raw or any(
-            hint in raw for _, hints, _ in FORMATS for hint in hints
+        if (
+            "://" in raw
+            and "@" in raw
+            or any(hint in raw for _, hints, _ in FORMATS for hint in hints)
         ):
             self._check_anywhere(node, _literal(node)[1])
 
@@ -727,8 +723,10 @@ class HardcodedSecret(Rule):
                 return index
 
         positional = [i for i, a in enumerate(call.args) if a.keyword is None]
-        if function == "getattr" and len(positional) == 3 and not any(
-            a.star for a in call.args
+        if (
+            function == "getattr"
+            and len(positional) == 3
+            and not any(a.star for a in call.args)
         ):
             return positional[2]
         return None

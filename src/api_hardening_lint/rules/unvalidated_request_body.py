@@ -113,9 +113,14 @@ _LOOKED_FOR = {
     "starlette": "no pydantic model or schema was applied to it before that",
     "django": "no Form/ModelForm or serializer is_valid() was called before it",
 }
-_BUILTINS = frozenset({"open", "setattr", "isinstance", *(
-    name for name in PROPAGATORS if "." not in name
-)})
+_BUILTINS = frozenset(
+    {
+        "open",
+        "setattr",
+        "isinstance",
+        *(name for name in PROPAGATORS if "." not in name),
+    }
+)
 _NO_ORIGINS: frozenset[_Origin] = frozenset()
 _COMPREHENSIONS = (cst.DictComp, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 _TEXT_WIDTH = 40
