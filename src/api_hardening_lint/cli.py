@@ -522,5 +522,6 @@ def explain(code: str) -> None:
     except OSError:
         entry = entries[code]
         click.echo(
-            f"# {entry.id} {entry.name}\n\n{entry.summary}.\n\nWhy: {entry.rationale}.\n\nFix: {entry.fix}."
+            f"# {entry.id} {entry.name}\n\n{entry.summary}.\n\n"
+            f"Why: {entry.rationale}.\n\nFix: {entry.fix}."
         )

@@ -275,7 +275,8 @@ def load_config(path: Path | None, root: Path | None = None) -> Config:
         if key not in _PARSERS:
             known = ", ".join(sorted(_PARSERS))
             raise ConfigError(
-                f"{source}: unknown key '{key}' in [tool.{SECTION}]; known keys: {known}"
+                f"{source}: unknown key '{key}' in [tool.{SECTION}];"
+                f" known keys: {known}"
             )
         attr, parse = _PARSERS[key]
         values[attr] = parse(key, value, source)

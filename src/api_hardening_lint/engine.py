@@ -105,7 +105,10 @@ def analyze_source(
 
     if b"\0" in source:
         line = source[: source.index(b"\0")].count(b"\n") + 1
-        detail = f"it contains a NUL byte at line {line}, so it is probably not Python source"
+        detail = (
+            f"it contains a NUL byte at line {line},"
+            " so it is probably not Python source"
+        )
         report.findings.append(diagnostic(path, NOT_TEXT, detail, line))
         return _filter(report, config, source, apply_noqa)
 
