@@ -8,4 +8,5 @@ urlpatterns = [
     path("products/", views.products),
     path("products/<int:product_id>/restock", views.restock),
     path("report/", views.report),
+    path("products/new", views.create_product),
 ]

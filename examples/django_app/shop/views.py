@@ -1,5 +1,6 @@
 """Views of the shop API."""
 
+import json
 import traceback
 
 from django.http import JsonResponse
@@ -26,3 +27,9 @@ def report(request):
         return JsonResponse({"total": Product.objects.count()})
     except Exception:
         return JsonResponse({"error": traceback.format_exc()}, status=500)
+
+
+@api_view(["POST"])
+def create_product(request):
+    product = Product.objects.create(**json.loads(request.body))
+    return Response({"id": product.id}, status=201)
