@@ -297,3 +297,52 @@ def test_overlapping_fixes_wait_for_the_next_pass():
 
     assert accepted == [outer] and deferred == [inner]
     assert fixed.code == "x = g()\n"
+
+
+def _suggestions(tmp_path: Path, source: str, rule_id: str) -> list[str]:
+    app = tmp_path / "app.py"
+    app.write_text(source)
+    findings = reported(app, display="app.py", config=Config(root=tmp_path))
+    return [f.fix.description for f in findings if f.rule_id == rule_id]
+
+
+def test_auth_suggestion_names_the_decorator_other_routes_use(tmp_path):
+    route = '@app.post("/{0}")\n{1}def {0}():\n    save(request.json)\n\n\n'
+    source = (
+        "from flask import Flask, request\nfrom flask_login import login_required\n"
+    )
+    source += "\napp = Flask(__name__)\n\n\n"
+    source += route.format("a", "@login_required\n") + route.format("b", "")
+
+    assert _suggestions(tmp_path, source, "AHL201") == [
+        "add @login_required, as 1 other route in this file does"
+    ]
+
+
+def test_validation_suggestion_names_the_schema_the_file_loads_with(tmp_path):
+    source = (
+        "from flask import Flask, request\n\nfrom .models import Order, db\n\n"
+        'app = Flask(__name__)\n\n\n@app.post("/a")\ndef a():\n'
+        "    data = OrderSchema().load(request.get_json())\n"
+        '    db.session.add(Order(**data))\n\n\n@app.post("/b")\ndef b():\n'
+        "    db.session.add(Order(**request.get_json()))\n"
+    )
+
+    assert _suggestions(tmp_path, source, "AHL301") == [
+        "load the body with OrderSchema().load(...), as this file does elsewhere,"
+        " and use only what it returns"
+    ]
+
+
+def test_leak_through_a_variable_gets_advice_not_an_edit(tmp_path):
+    source = (
+        "from flask import Flask, jsonify\n\napp = Flask(__name__)\n\n\n"
+        '@app.route("/r")\ndef r():\n    try:\n        return jsonify(run())\n'
+        "    except Exception as e:\n        message = str(e)\n"
+        "        return jsonify(error=message), 500\n"
+    )
+    app = tmp_path / "app.py"
+    app.write_text(source)
+    findings = reported(app, display="app.py", config=Config(root=tmp_path))
+
+    assert [f.fix.safety for f in findings if f.rule_id == "AHL402"] == ["none"]

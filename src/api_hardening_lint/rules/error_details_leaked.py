@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -9,9 +10,11 @@ from pathlib import PurePosixPath
 
 import libcst as cst
 
-from api_hardening_lint.nodes import dotted_name, keyword, string_value
+from api_hardening_lint.nodes import descendants, dotted_name, keyword, string_value
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import Level, Rule
+from api_hardening_lint.rule import SUGGESTION, UNSAFE, Fix, Level, Rule
+
+logger = logging.getLogger(__name__)
 
 _FACTS = knowledge("errors")
 HANDLER_DECORATORS = frozenset(_FACTS["handlers"]["decorator_methods"])
@@ -66,6 +69,16 @@ _CONTAINERS = (
     cst.Arg,
 )
 _ASSIGNMENTS = (cst.Assign, cst.AugAssign, cst.AnnAssign)
+_STRING_PARTS = (
+    cst.FormattedStringExpression,
+    cst.FormattedString,
+    cst.ConcatenatedString,
+)
+
+# Module-level names a fix may log through, when bound to ``logging.getLogger``.
+_LOGGER_NAMES = ("logger", "log")
+_GENERIC_MESSAGE = "Internal server error"
+_FIX_ADVICE = "log the exception on the server and send the client a generic message"
 
 _WHY_TRACEBACK = "it reveals file paths, source lines and library versions"
 _WHY_TEXT = "it can reveal paths, SQL and library versions"
@@ -112,6 +125,11 @@ class _Leak:
     status: int | None
     sink: str
     key: int
+    # The expression a fix replaces, the statement line it sits on, and
+    # whether that line runs inside an except block.
+    target: cst.BaseExpression | None = None
+    statement: cst.SimpleStatementLine | None = None
+    in_except: bool = False
 
 
 # The text a leak needs, all three: an exception bound to a name or a traceback
@@ -154,6 +172,7 @@ class ErrorDetailsLeaked(Rule):
         self._frames: list[_Frame] = [_Frame(node=None)]
         self._registered: dict[str, list[str]] = {}
         self._leaks: list[_Leak] = []
+        self._loggers: list[str] = []
 
     # Where we are: functions and except blocks.
 
@@ -195,6 +214,8 @@ class ErrorDetailsLeaked(Rule):
 
         if frame.node is not None or len(node.targets) != 1:
             return
+
+        self._note_logger(node)
 
         target = node.targets[0].target
         if isinstance(target, cst.Name) and target.value in DJANGO_HANDLERS:
@@ -473,7 +494,9 @@ class ErrorDetailsLeaked(Rule):
             break
 
         if sink is not None:
-            self._leaks.append(_Leak(detail, detail.node, status, sink, id(child)))
+            leak = _Leak(detail, detail.node, status, sink, id(child))
+            self._locate_fix(leak)
+            self._leaks.append(leak)
 
     def _through_call(
         self, call: cst.Call, arg: cst.CSTNode
@@ -653,7 +676,135 @@ class ErrorDetailsLeaked(Rule):
             severity=severity,
             confidence=confidence,
             related=related,
+            fix=self._fix_for(leak),
         )
+
+    # Fixing.
+
+    def _note_logger(self, node: cst.Assign) -> None:
+        """Remember ``logger = logging.getLogger(...)`` at module level."""
+        target = node.targets[0].target
+        if not isinstance(target, cst.Name) or target.value not in _LOGGER_NAMES:
+            return
+
+        value = node.value
+        if not isinstance(value, cst.Call):
+            return
+
+        if self.context.qualname(value.func) == "logging.getLogger":
+            self._loggers.append(target.value)
+
+    def _locate_fix(self, leak: _Leak) -> None:
+        """Record, while the ancestors are known, what a fix would edit."""
+        ancestors = self.context.ancestors
+        if leak.detail.via is None:
+            leak.target = _leaking_expression(leak.detail.node, ancestors)
+        for node in reversed(ancestors):
+            if isinstance(node, cst.SimpleStatementLine):
+                leak.statement = node
+            elif isinstance(node, cst.ExceptHandler):
+                leak.in_except = True
+                break
+            elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                break
+
+    def _fix_for(self, leak: _Leak) -> Fix:
+        if leak.target is None:
+            return self._refuse(
+                "the detail reaches the response through a local variable"
+            )
+
+        message = _GENERIC_MESSAGE
+        if leak.status is not None and leak.status != 500:
+            try:
+                message = HTTPStatus(leak.status).phrase
+            except ValueError:
+                pass
+        generic = cst.SimpleString(f'"{message}"')
+        replacements: list = [(leak.target, generic)]
+        description = f'send "{message}" instead of the exception details'
+        name = self._logger_for(leak)
+        if name is not None:
+            frame = leak.detail.frame.node
+            what = f"{frame.name.value} failed" if frame is not None else "failed"
+            line = cst.parse_statement(f'{name}.exception("{what}")')
+            replacements.append((leak.statement, _preceded_by(line)))
+            description = f"log the exception with {name}.exception and {description}"
+        return Fix(description, UNSAFE, tuple(replacements))
+
+    def _logger_for(self, leak: _Leak) -> str | None:
+        """Return the module logger to log through before the response, if any."""
+        if not self._loggers or not leak.in_except or leak.statement is None:
+            # A statement after ``except ...:`` on the same line has no line of
+            # its own to put the call before.
+            return None
+
+        name = self._loggers[0]
+        frame = leak.detail.frame.node
+        scope = frame if frame is not None else leak.statement
+        for node in descendants(scope):
+            if isinstance(node, cst.Call):
+                called = dotted_name(node.func) or ""
+                if called.startswith(f"{name}."):
+                    # The function already logs; a second record adds nothing.
+                    return None
+        return name
+
+    def _refuse(self, reason: str) -> Fix:
+        logger.info("refused the %s fix in %s: %s", self.id, self.context.path, reason)
+        return Fix(_FIX_ADVICE, SUGGESTION)
+
+
+def _leaking_expression(
+    node: cst.CSTNode, ancestors: list[cst.CSTNode]
+) -> cst.BaseExpression | None:
+    """Return the whole string expression built from a detail, or the detail.
+
+    ``f"failed: {e}"``, ``"failed: %s" % e``, ``"failed: " + str(e)`` and
+    ``"failed: {}".format(e)`` are replaced whole; the text around the detail
+    means nothing without it.
+    """
+    current = node
+    for index in range(len(ancestors) - 1, -1, -1):
+        parent = ancestors[index]
+        if isinstance(parent, _STRING_PARTS):
+            current = parent
+            continue
+
+        if isinstance(parent, cst.BinaryOperation) and isinstance(
+            parent.operator, (cst.Add, cst.Modulo)
+        ):
+            current = parent
+            continue
+
+        if isinstance(parent, (cst.Element, cst.Tuple)) and isinstance(node, cst.Name):
+            # ``"..." % (e,)``: a bare name is a detail only as a format argument.
+            current = parent
+            continue
+
+        call = ancestors[index - 1] if index else None
+        if isinstance(parent, cst.Arg) and _is_format_call(call):
+            current = call
+
+        break
+    return current if isinstance(current, cst.BaseExpression) else None
+
+
+def _is_format_call(node: cst.CSTNode | None) -> bool:
+    if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Attribute):
+        return False
+
+    return node.func.attr.value == "format"
+
+
+def _preceded_by(line: cst.SimpleStatementLine):
+    """Return a replacement putting ``line`` before a statement line."""
+
+    def build(statement: cst.SimpleStatementLine) -> cst.FlattenSentinel:
+        first = line.with_changes(leading_lines=statement.leading_lines)
+        return cst.FlattenSentinel([first, statement.with_changes(leading_lines=())])
+
+    return build
 
 
 def _classify(node: cst.BaseExpression) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -23,7 +24,7 @@ from api_hardening_lint.nodes import (
 )
 from api_hardening_lint.project import FactCollector, ProjectIndex, module_name
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import Level, Rule
+from api_hardening_lint.rule import Fix, Level, Rule
 
 logger = logging.getLogger(__name__)
 
@@ -1195,7 +1196,75 @@ class RouteWithoutAuthentication(Rule):
             severity=self._severity(route),
             confidence=verdict.confidence,
             related=verdict.related,
+            fix=self._suggestion(route),
         )
+
+    # Advice: the guard the file's other routes use.
+
+    def _suggestion(self, route: Route) -> Fix:
+        counts = Counter(self._guard_counts())
+        counts.subtract(self._guards.get(id(route.handler), ()))
+        counts = +counts
+        if not counts:
+            return Fix(self.fix)
+
+        guard, count = counts.most_common(1)[0]
+        routes = "route in this file does" if count == 1 else "routes in this file do"
+        return Fix(f"add {guard}, as {count} other {routes}")
+
+    def _guard_counts(self) -> Counter[str]:
+        """Count the auth decorators and dependencies on this file's routes."""
+        counts = getattr(self, "_counts", None)
+        if counts is not None:
+            return counts
+
+        counts = Counter()
+        self._guards: dict[int, set[str]] = {}
+        for route in self.context.routes:
+            handler = route.handler
+            if handler is None or id(handler) in self._guards:
+                continue
+
+            guards = set(self._decorator_guards(route))
+            guards.update(self._dependency_guards(route))
+            self._guards[id(handler)] = guards
+            counts.update(guards)
+        self._counts = counts
+        return counts
+
+    def _decorator_guards(self, route: Route) -> list[str]:
+        found = []
+        for decorator in getattr(route.handler, "decorators", ()):
+            expr = _unwrap_method_decorator(decorator.decorator, self.context)
+            func = expr.func if isinstance(expr, cst.Call) else expr
+            written = dotted_name(func)
+            name = self.context.qualname(func) or written
+            if name is None or written is None or self._is_routing(name, route):
+                continue
+
+            known = self._file.class_decorator(expr)
+            if known is None:
+                known = self._project_guard(name)
+            if known == AUTH or (known is None and DECORATOR_HINT.search(_last(name))):
+                found.append(f"@{written}")
+        return found
+
+    def _dependency_guards(self, route: Route) -> list[str]:
+        found = []
+        for dep in route.dependencies:
+            if dep.level not in ("handler", "route"):
+                continue
+
+            if dep.kind != "security" and not self._dependency_auth(
+                dep.target, dep.node
+            ):
+                continue
+
+            marker = dotted_name(dep.node.func)
+            wrapped = dotted_name(dep.node.args[0].value) if dep.node.args else None
+            if marker is not None and wrapped is not None:
+                found.append(f"{marker}({wrapped})")
+        return found
 
     # Public by intent.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -11,7 +12,7 @@ import libcst as cst
 from api_hardening_lint.nodes import dotted_name, keyword
 from api_hardening_lint.positions import node_ranges
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import Level, Rule
+from api_hardening_lint.rule import Fix, Level, Rule
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +143,24 @@ _BODY_PARAM_TEXT = re.compile(
 )
 
 
+_SCHEMA_LOADS = frozenset({"load", "loads"})
+_MODEL_PARSERS = frozenset(
+    {"model_validate", "model_validate_json", "parse_obj", "parse_raw"}
+)
+_PYDANTIC_BASE = "BaseModel"
+_SERIALIZER_SUFFIX = "Serializer"
+_STYLE_ADVICE = {
+    "marshmallow": "load the body with {name}.load(...), as this file does elsewhere,"
+    " and use only what it returns",
+    "pydantic": "parse the body into a pydantic model such as {name}, as this file"
+    " does elsewhere, and use only its fields",
+    "form": "bind the data to a form such as {name}, call is_valid() as this file"
+    " does elsewhere, and use only form.cleaned_data",
+    "serializer": "pass the data to a serializer such as {name}, call is_valid() as"
+    " this file does elsewhere, and use only serializer.validated_data",
+}
+
+
 @dataclass(eq=False)
 class _Sink:
     kind: str
@@ -212,6 +231,8 @@ class UnvalidatedRequestBody(Rule):
         self._imports_drf = bindings.imports_any(*DRF_MODULES)
         self._imports_fastapi = bindings.imports_any(*FASTAPI_MODULES)
         self._body_routes: dict[int, frozenset[str]] | None = None
+        # ``(style, class or schema name)`` of each validation the file does.
+        self._styles: Counter[tuple[str, str]] = Counter()
         self._scan_definitions(context.module)
 
     # Where we are.
@@ -308,6 +329,7 @@ class UnvalidatedRequestBody(Rule):
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         qualname = self._qualname(func)
         self._note_models(node, method, qualname)
+        self._note_style(node, method)
 
         if self._is_check(node, method, qualname):
             return
@@ -1003,7 +1025,56 @@ class UnvalidatedRequestBody(Rule):
             severity=severity,
             confidence=confidence,
             related=related,
+            fix=self._suggestion(),
         )
+
+    # Advice: the validation the file already does.
+
+    def _note_style(self, node: cst.Call, method: str | None) -> None:
+        func = node.func
+        if method in _SCHEMA_LOADS:
+            receiver = func.value
+            if isinstance(receiver, cst.Call):
+                receiver = receiver.func
+            name = dotted_name(receiver)
+            if name is not None and "schema" in name.lower():
+                called = "()" if receiver is not func.value else ""
+                self._styles[("marshmallow", name + called)] += 1
+            return
+
+        if method in FORM_CHECKS:
+            self._styles[("checked", "")] += 1
+            return
+
+        if method in _MODEL_PARSERS:
+            func = func.value
+        name = _last(func)
+        if name is None or not name[:1].isupper():
+            return
+
+        if _PYDANTIC_BASE in self._classes.get(name, ()):
+            self._styles[("pydantic", name)] += 1
+        elif name.endswith(_SERIALIZER_SUFFIX):
+            self._styles[("serializer", name)] += 1
+        elif method is None and self._class_kind(func) == "form":
+            self._styles[("form", name)] += 1
+
+    def _suggestion(self) -> Fix:
+        styles = Counter(self._styles)
+        if not styles.pop(("checked", ""), 0):
+            # A form or serializer built but never checked is no habit to follow.
+            for key in list(styles):
+                if key[0] in ("form", "serializer"):
+                    del styles[key]
+        if styles:
+            (style, name), _ = styles.most_common(1)[0]
+        else:
+            models = [n for n, b in self._classes.items() if _PYDANTIC_BASE in b]
+            if not models:
+                return Fix(self.fix)
+
+            style, name = "pydantic", models[0]
+        return Fix(_STYLE_ADVICE[style].format(name=name))
 
     def _code(self, node: cst.CSTNode) -> str:
         if isinstance(node, cst.Assign):
