@@ -359,9 +359,13 @@ class _ReadsMarks(Rule):
     triggers = (b"USE_MARKS",)
     facts = (_Marks,)
 
+    @classmethod
+    def answer(cls, project, question):
+        return [m for _, data in project.of("marks") for m in data]
+
     def visit_Name(self, node: cst.Name) -> None:
         if node.value == "USE_MARKS":
-            marks = [m for path, data in self.context.project.of("marks") for m in data]
+            marks = self.ask("marks")
             if marks:
                 self.report(node, "marks: " + ", ".join(marks))
 
@@ -390,6 +394,26 @@ def test_rules_read_facts_collected_from_other_files(tmp_path, monkeypatch):
     assert second.cached == 0
     assert third.cached == 2
     assert third.findings == second.findings
+    assert (first.reanalyzed, second.reanalyzed, third.reanalyzed) == (1, 1, 0)
+
+
+def test_a_file_is_analyzed_again_only_when_an_answer_changes(tmp_path, monkeypatch):
+    from api_hardening_lint import engine
+
+    monkeypatch.setattr(engine, "enabled_rules", lambda config: [_ReadsMarks])
+    _write(tmp_path / "pkg" / "marks.py", "OTHER = 1\n")
+    _write(tmp_path / "pkg" / "use.py", "print(USE_MARKS)\n")
+    config = Config(root=tmp_path)
+    files = list(runner.discover([str(tmp_path)], config))
+
+    # The project has no marks, as the first look assumed: nothing to redo.
+    unchanged = runner.run(files, config, jobs=1, use_cache=False)
+    _write(tmp_path / "pkg" / "marks.py", "MARK_Z = 1\n")
+    changed = runner.run(files, config, jobs=1, use_cache=False)
+
+    assert (unchanged.reanalyzed, unchanged.findings) == (0, [])
+    assert changed.reanalyzed == 1
+    assert [f.message for f in changed.findings] == ["marks: MARK_Z"]
 
 
 def test_module_names_come_from_paths():

@@ -227,10 +227,12 @@ def check(
     result = _run_with_progress(files, config, jobs, not no_cache, quiet)
     elapsed = time.perf_counter() - started
     logger.info(
-        "%d files, %d lines, %d parsed, %d from cache in %.2f s",
+        "%d files, %d lines, %d parsed, %d analyzed again with the project's"
+        " facts, %d from cache in %.2f s",
         result.files,
         result.lines,
         result.parsed,
+        result.reanalyzed,
         result.cached,
         elapsed,
     )

@@ -11,14 +11,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from api_hardening_lint.nodes import dotted_name
-from api_hardening_lint.project import EMPTY_INDEX, ProjectIndex
+from api_hardening_lint.project import EMPTY_INDEX, ProjectIndex, is_test_path
 
 if TYPE_CHECKING:
     from api_hardening_lint.frameworks.routes import Route
 
-_TEST_FILE = re.compile(
-    r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest|tests?)\.py$"
-)
 _SETTINGS_FILE = re.compile(
     r"(^|/)settings(/[^/]+)?\.py$|(^|/)[^/]*_?settings[^/]*\.py$"
 )
@@ -171,6 +168,7 @@ class FileContext:
         ancestors: The nodes enclosing the one being visited, outermost first.
         options: The rule-facing configuration (auth decorators and so on).
         project: Facts from every file of the run, see ``Rule.facts``.
+        memo: What fact collectors work out once for all of them, by name.
     """
 
     path: str
@@ -180,6 +178,7 @@ class FileContext:
     ancestors: list[cst.CSTNode] = field(default_factory=list)
     options: dict = field(default_factory=dict)
     project: ProjectIndex = EMPTY_INDEX
+    memo: dict = field(default_factory=dict)
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
         return self.bindings.qualname(node)
@@ -196,7 +195,7 @@ class FileContext:
 
     @property
     def is_test_file(self) -> bool:
-        return bool(_TEST_FILE.search(self.path))
+        return is_test_path(self.path)
 
     @property
     def is_settings_module(self) -> bool:

@@ -90,7 +90,7 @@ def analyze_source(
     if rules is None:
         rules = enabled_rules(config)
     active = [cls for cls in rules if cls.wants(source)]
-    collecting = [c for c in collectors if c.wants(source)]
+    collecting = [c for c in collectors if c.wants(source, path)]
     if not active and not collecting:
         return report
 
@@ -129,6 +129,11 @@ def analyze_source(
     crashed: dict[str, BaseException] = {}
     _run_rules(module, context, instances, crashed)
 
+    report.questions = {
+        rule.id: [[list(q), a] for q, a in rule.asked.items()]
+        for rule in instances
+        if rule.asked
+    }
     pending = [(rule, item) for rule in instances for item in rule.reports]
     has_fixes = any(item.fix is not None for _, item in pending)
     if has_fixes and _too_deep_to_rewrite(source):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 # Folders that hold a project's packages without being part of module names.
 _SOURCE_ROOTS = frozenset({"src", "lib", "app_src"})
+_TEST_FILE = re.compile(
+    r"(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest|tests?)\.py$"
+)
 
 
 class FactCollector:
@@ -33,6 +37,7 @@ class FactCollector:
 
     Subclasses set :attr:`name` and :attr:`triggers` and implement
     :meth:`collect`. A rule lists the collectors it reads in ``Rule.facts``.
+    Test files are left out: what guards the application is defined in it.
 
     Attributes:
         name: The key the facts are stored under in the index.
@@ -44,8 +49,8 @@ class FactCollector:
     triggers: ClassVar[tuple[Trigger, ...]] = ()
 
     @classmethod
-    def wants(cls, source: bytes) -> bool:
-        return text_matches(cls.triggers, source)
+    def wants(cls, source: bytes, path: str) -> bool:
+        return not is_test_path(path) and text_matches(cls.triggers, source)
 
     @classmethod
     def collect(cls, context: FileContext) -> Any:
@@ -83,6 +88,11 @@ class ProjectIndex:
 
 
 EMPTY_INDEX = ProjectIndex()
+
+
+def is_test_path(path: str) -> bool:
+    """Tell whether a path names a test module or a file in a test folder."""
+    return bool(_TEST_FILE.search(path))
 
 
 def module_name(path: str) -> str:

@@ -7,13 +7,13 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Union
 
 if TYPE_CHECKING:
     import libcst as cst
 
     from api_hardening_lint.context import FileContext
-    from api_hardening_lint.project import FactCollector
+    from api_hardening_lint.project import FactCollector, ProjectIndex
 
 Trigger = bytes | re.Pattern[bytes]
 # What replaces a node: the new node, or a function building it from the node
@@ -202,9 +202,10 @@ class FileReport:
     unused_noqa: list[Finding] = field(default_factory=list)
     # Project facts collected from this file, by collector name.
     facts: dict = field(default_factory=dict)
-    # Whether a rule that reads project facts wants the file, so it needs a
-    # second look once every file's facts are known.
-    reads_project: bool = False
+    # The questions rules asked about the project, with the answers they got,
+    # by rule id: ``[[question, answer], ...]``. A run that first analyzes a
+    # file without the project's facts looks again only if an answer changes.
+    questions: dict = field(default_factory=dict)
     # Whether this run analyzed the file, rather than reading the cache.
     fresh: bool = field(default=False, compare=False)
     # The parsed module, kept only when the engine is asked to keep edits.
@@ -251,8 +252,12 @@ class Rule:
         fix: One line, imperative: what to write instead.
         severity: Default severity of a finding.
         confidence: Default confidence of a finding.
-        facts: Collectors of project-wide facts the rule reads through
-            ``context.project``; they run over every file before the analysis.
+        facts: Collectors of project-wide facts the rule reads; they run
+            over every file before the analysis.
+
+    A rule with facts reads them only through :meth:`ask`, so that the runner
+    can analyze each file once, before the project's facts are known, and
+    look again only at the files where an answer would differ.
     """
 
     id: ClassVar[str]
@@ -269,6 +274,23 @@ class Rule:
     def __init__(self, context: FileContext) -> None:
         self.context = context
         self.reports: list[PendingReport] = []
+        self.asked: dict[tuple, Any] = {}
+
+    @classmethod
+    def answer(cls, project: ProjectIndex, question: tuple) -> Any:
+        """Answer ``question`` from the project's facts.
+
+        Rules with :attr:`facts` override this. A question is a tuple of
+        strings; the answer must be JSON data (None, bool, str, numbers,
+        lists and dicts of them) and depend on nothing but the two arguments.
+        """
+        raise NotImplementedError(f"{cls.id} reads no project facts")
+
+    def ask(self, *question: str) -> Any:
+        """Answer a question about the other files and remember it."""
+        if question not in self.asked:
+            self.asked[question] = type(self).answer(self.context.project, question)
+        return self.asked[question]
 
     @classmethod
     def wants(cls, source: bytes) -> bool:

@@ -45,6 +45,9 @@ class RunResult:
     cached: int = 0
     # The project facts the findings were computed with, for re-analysis.
     project: ProjectIndex = EMPTY_INDEX
+    # Files analyzed a second time because the project's facts changed what
+    # a rule was told on the first.
+    reanalyzed: int = 0
 
 
 def discover(paths: list[str], config: Config) -> Iterator[tuple[str, Path]]:
@@ -131,7 +134,7 @@ def _display(path: Path) -> str:
 
 
 # Raised whenever what an entry holds changes, so older entries are not read.
-_CACHE_FORMAT = 3
+_CACHE_FORMAT = 4
 
 
 def _report_to_dict(report: FileReport) -> dict:
@@ -141,7 +144,7 @@ def _report_to_dict(report: FileReport) -> dict:
         "findings": [f.to_dict() for f in report.findings],
         "unused_noqa": [f.to_dict() for f in report.unused_noqa],
         "facts": report.facts,
-        "reads_project": report.reads_project,
+        "questions": report.questions,
     }
 
 
@@ -153,7 +156,7 @@ def _report_from_dict(path: str, data: dict) -> FileReport:
         parsed=data["parsed"],
         unused_noqa=[Finding.from_dict(f) for f in data["unused_noqa"]],
         facts=data["facts"],
-        reads_project=data["reads_project"],
+        questions=data["questions"],
     )
 
 
@@ -205,11 +208,13 @@ class Cache:
         return _report_from_dict(path, entry["first"])
 
     def second(self, path: str, key: str, index: str) -> FileReport | None:
-        """Return the findings of rules that read project facts, for ``index``."""
+        """Return the report of a file whose first pass asked about the
+        project, as the project ``index`` answers; None if not known."""
         entry = self._entry(path, key)
         if entry is None or entry.get("index") != index:
             return None
-        return _report_from_dict(path, entry["second"])
+        second = entry["second"] if entry["second"] is not None else entry["first"]
+        return _report_from_dict(path, second)
 
     def put_first(
         self, key: str, report: FileReport, *, unwanted: bool = False
@@ -221,9 +226,13 @@ class Cache:
         }
         self.dirty = True
 
-    def put_second(self, key: str, index: str, report: FileReport) -> None:
-        entry = self.entries.setdefault(report.path, {"key": key})
-        entry.update(index=index, second=_report_to_dict(report))
+    def put_second(
+        self, path: str, key: str, index: str, report: FileReport | None
+    ) -> None:
+        """Store the report for ``index``; None when the first pass's holds."""
+        entry = self.entries.setdefault(path, {"key": key})
+        data = _report_to_dict(report) if report is not None else None
+        entry.update(index=index, second=data)
         self.dirty = True
 
     def save(self) -> None:
@@ -287,32 +296,27 @@ def _init_worker(config: Config, project: ProjectIndex) -> None:
 def _run_chunk(task: str, items: list[tuple[str, bytes]]) -> list[FileReport]:
     config = _worker["config"]
     if _worker["rules"] is None:
-        rules = _engine().enabled_rules(config)
-        _worker["rules"] = [r for r in rules if not r.facts]
-        _worker["readers"] = [r for r in rules if r.facts]
-        _worker["collectors"] = _engine().fact_collectors(rules)
+        _worker["rules"] = _engine().enabled_rules(config)
+        _worker["collectors"] = _engine().fact_collectors(_worker["rules"])
 
-    readers = _worker["readers"]
     if task == _SECOND:
         project = _worker["project"]
         return [
-            analyze_source(path, source, config, readers, project=project)
+            analyze_source(path, source, config, _worker["rules"], project=project)
             for path, source in items
         ]
 
-    reports = []
-    for path, source in items:
-        report = analyze_source(
-            path, source, config, _worker["rules"], collectors=_worker["collectors"]
-        )
-        report.reads_project = any(rule.wants(source) for rule in readers)
-        reports.append(report)
-    return reports
+    collectors = _worker["collectors"]
+    return [
+        analyze_source(path, source, config, _worker["rules"], collectors=collectors)
+        for path, source in items
+    ]
 
 
-# The first pass parses each file once for the rules that need nothing from
-# other files and for the fact collectors; the second runs the rules that
-# read project facts, over the files they want, once the index is built.
+# The first pass parses each file once, collects its facts and runs every
+# rule; rules that read project facts get the answers of an empty project and
+# record what they asked. Once all facts are known, the second pass analyzes
+# again only the files where some answer differs.
 _FIRST = "first"
 _SECOND = "second"
 
@@ -344,7 +348,7 @@ def run(
         skipped = cache.first(display, key) if known is False else None
         if skipped is not None:
             result.cached += 1
-        elif not known and not wanted(source):
+        elif not known and not wanted(display, source):
             # Nothing any rule or collector looks for: no parse, no facts,
             # and its bytes need not be kept for the rest of the run.
             skipped = FileReport(path=display, lines=source.count(b"\n"))
@@ -366,20 +370,26 @@ def run(
     seconds: dict[str, FileReport] = {}
     todo: list[tuple[str, bytes]] = []
     keys: dict[str, str] = {}
+    settled = _Settled(config, project)
     for display, source, key in readable:
-        if not firsts[display].reads_project:
+        first = firsts[display]
+        if not first.questions:
             continue
 
         hit = cache.second(display, key, index) if cache else None
         if hit is not None:
             seconds[display] = hit
+        elif settled(first):
+            if cache is not None:
+                cache.put_second(display, key, index, None)
         else:
             keys[display] = key
             todo.append((display, source))
     for report in _map(_SECOND, todo, config, project, jobs, None):
         seconds[report.path] = report
         if cache is not None:
-            cache.put_second(keys[report.path], index, report)
+            cache.put_second(report.path, keys[report.path], index, report)
+    result.reanalyzed = len(todo)
     fresh = {path for path, report in firsts.items() if report.fresh} | set(keys)
     result.cached += sum(display not in fresh for display, _, _ in readable)
 
@@ -426,29 +436,43 @@ def _first_pass(
     return firsts
 
 
+class _Settled:
+    """Tell whether a file's first pass stands once the project is known:
+    every question its rules asked gets the answer they were given."""
+
+    def __init__(self, config: Config, project: ProjectIndex) -> None:
+        self.config = config
+        self.project = project
+        self.rules: dict[str, type] | None = None
+
+    def __call__(self, report: FileReport) -> bool:
+        if self.rules is None:
+            enabled = _engine().enabled_rules(self.config)
+            self.rules = {cls.id: cls for cls in enabled}
+        for rule_id, asked in report.questions.items():
+            cls = self.rules.get(rule_id)
+            if cls is None:
+                return False
+
+            for question, answer in asked:
+                now = cls.answer(self.project, tuple(question))
+                if _canonical(now) != _canonical(answer):
+                    return False
+        return True
+
+
+def _canonical(data: object) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
 def _merge(first: FileReport, second: FileReport | None) -> FileReport:
-    """Join the two passes' reports on one file; a diagnostic counts once."""
+    """Take the second pass's report on a file where there was one."""
     if second is None:
         return first
 
-    seen = {(f.rule_id, f.line, f.column, f.message) for f in first.findings}
-    extra = [
-        f
-        for f in second.findings
-        if (f.rule_id, f.line, f.column, f.message) not in seen
-    ]
-    noted = {(f.line, f.message) for f in first.unused_noqa}
-    return FileReport(
-        path=first.path,
-        findings=sorted([*first.findings, *extra], key=lambda f: f.sort_key),
-        lines=first.lines,
-        parsed=first.parsed or second.parsed,
-        unused_noqa=[
-            *first.unused_noqa,
-            *(f for f in second.unused_noqa if (f.line, f.message) not in noted),
-        ],
-        facts=first.facts,
-    )
+    # The second pass ran every rule; it collected no facts.
+    second.facts = first.facts
+    return second
 
 
 def project_index(
@@ -484,15 +508,17 @@ class _Wanted:
         self.config = config
         self.checks: list | None = None
 
-    def __call__(self, source: bytes) -> bool:
+    def __call__(self, path: str, source: bytes) -> bool:
         if self.checks is None:
-            rules = _engine().enabled_rules(self.config)
-            self.checks = [*rules, *_engine().fact_collectors(rules)]
+            self.checks = _engine().enabled_rules(self.config)
+            self.collectors = _engine().fact_collectors(self.checks)
 
         if has_skip_file(source):
             return False
 
-        return any(check.wants(source) for check in self.checks)
+        return any(rule.wants(source) for rule in self.checks) or any(
+            collector.wants(source, path) for collector in self.collectors
+        )
 
 
 def _map(

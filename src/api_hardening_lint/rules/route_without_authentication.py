@@ -6,6 +6,7 @@ import fnmatch
 import logging
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -296,6 +297,16 @@ class _FileAuth:
     )
     statements: list[cst.BaseSmallStatement] = field(default_factory=list)
     _memo: dict[str, str] = field(default_factory=dict)
+    _checked: dict[tuple, bool] = field(default_factory=dict)
+
+    def checks(self, node: cst.CSTNode, skip: tuple[type, ...] = ()) -> bool:
+        """:func:`checks_caller`, once per node: class facts and class guards
+        look at the same methods."""
+        key = (id(node), skip)
+        found = self._checked.get(key)
+        if found is None:
+            found = self._checked[key] = checks_caller(node, skip)
+        return found
 
     @classmethod
     def read(cls, context: FileContext) -> _FileAuth:
@@ -382,7 +393,7 @@ class _FileAuth:
     def _guard(self, name: str, depth: int) -> str | None:
         if name in self.functions:
             func = self.functions[name]
-            if checks_caller(func.body) or self._decorated_auth(func):
+            if self.checks(func.body) or self._decorated_auth(func):
                 return AUTH
             for target in _depends_targets(func):
                 if self.dependency(target, depth + 1) == AUTH:
@@ -480,7 +491,7 @@ class _FileAuth:
                 if self._decorated_auth(stmt) or self._method_decorated(stmt):
                     return True
 
-                if checks_caller(stmt.body, _FUNCTIONS):
+                if self.checks(stmt.body, _FUNCTIONS):
                     return True
             elif isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -621,6 +632,15 @@ def _resolve_relative(name: str, path: str) -> str:
 # Facts about other files.
 
 
+def _read_for_facts(context: FileContext) -> _FileAuth:
+    """Read a file once for all the collectors, which run one after another
+    before the traversal."""
+    found = context.memo.get("auth")
+    if found is None:
+        found = context.memo["auth"] = _FileAuth.read(context)
+    return found
+
+
 class AuthGuards(FactCollector):
     """Functions and classes of the project that do or do not guard access."""
 
@@ -629,7 +649,7 @@ class AuthGuards(FactCollector):
 
     @classmethod
     def collect(cls, context: FileContext) -> Any:
-        found = _FileAuth.read(context)
+        found = _read_for_facts(context)
         module = _module(context.path)
         guards: dict[str, dict] = {}
         top = {id(stmt) for stmt in context.module.body}
@@ -655,7 +675,7 @@ class AuthGuards(FactCollector):
                 "bases": found.class_bases(node),
                 "allow_any": found.allows_any(node),
                 "sets": found.sets_permissions(node),
-                "checks": _checking_methods(node),
+                "checks": _checking_methods(found, node),
             }
         for name in found.calls:
             verdict = found.guard(name)
@@ -693,7 +713,7 @@ def _project_calls(found: _FileAuth, func: cst.FunctionDef) -> list[str]:
     return names[:12]
 
 
-def _checking_methods(node: cst.ClassDef) -> list[str]:
+def _checking_methods(found: _FileAuth, node: cst.ClassDef) -> list[str]:
     """Return the methods of a class that check the caller, directly or through
     another method of the class (``self._prepare()`` running ``check_access``)."""
     methods = {
@@ -701,7 +721,7 @@ def _checking_methods(node: cst.ClassDef) -> list[str]:
         for stmt in suite_statements(node.body)
         if isinstance(stmt, cst.FunctionDef)
     }
-    checking = {n for n, f in methods.items() if checks_caller(f.body, _FUNCTIONS)}
+    checking = {n for n, f in methods.items() if found.checks(f.body, _FUNCTIONS)}
     if not checking:
         return []
 
@@ -743,7 +763,7 @@ class AuthWiring(FactCollector):
 
     @classmethod
     def collect(cls, context: FileContext) -> Any:
-        found = _FileAuth.read(context)
+        found = _read_for_facts(context)
         hooks = []
         for owner, hook in found.hooks:
             hooks.append(
@@ -851,7 +871,7 @@ def _is_app(context: FileContext, owner: str) -> bool:
 
 def _hook_verdict(found: _FileAuth, hook: cst.CSTNode) -> str | None:
     if isinstance(hook, cst.FunctionDef):
-        guarded = checks_caller(hook.body) or found._decorated_auth(hook)
+        guarded = found.checks(hook.body) or found._decorated_auth(hook)
         return AUTH if guarded else NEUTRAL
 
     name = dotted_name(hook) if isinstance(hook, cst.BaseExpression) else None
@@ -1108,6 +1128,49 @@ def _in(name: str, names: set[str]) -> bool:
     return any(_same(name, other) for other in names)
 
 
+def _guard_answer(project: _Project, name: str) -> str | None:
+    record = project.find(name)
+    if record is None:
+        return None
+
+    return AUTH if _record_auth(project, record, 0) else NEUTRAL
+
+
+def _checks_answer(project: _Project, name: str) -> list[str]:
+    record = project.find(name)
+    return record.get("checks", []) if record is not None else []
+
+
+def _hooked_answer(project: _Project, owner: str) -> bool:
+    return any(
+        _same(h["owner"], owner) and _hook_auth(project, h) for h in project.hooks
+    )
+
+
+def _drf_default_answer(project: _Project) -> bool:
+    listed = project.drf_permissions
+    return bool(listed) and not all(_last(name) in ALLOW_ANY for name in listed)
+
+
+# What the rule may ask about the project: each answer is small JSON data, so
+# the runner can tell whether a file's first look still holds.
+_QUESTIONS: dict[str, Callable[..., Any]] = {
+    "app-auth": lambda p: p.middleware or p.app_auth,
+    "app-hook": lambda p: p.app_hook,
+    "admin-middleware": lambda p: p.admin_middleware,
+    "base": lambda p, name: name in p.bases,
+    "checks": _checks_answer,
+    "class": lambda p, name: p.find(name),
+    "drf-default": _drf_default_answer,
+    "guard": _guard_answer,
+    "has-settings": lambda p: p.has_settings,
+    "hooked": _hooked_answer,
+    "included": lambda p, name: _in(name, p.includes),
+    "login-middleware": lambda p: p.login_middleware,
+    "wrapped": lambda p, name: _in(name, p.wrapped),
+}
+
+
 # The rule.
 
 
@@ -1127,6 +1190,11 @@ class RouteWithoutAuthentication(Rule):
     triggers = (_ROUTE_TEXT,)
     facts = (AuthGuards, AuthWiring, AuthSettings)
 
+    @classmethod
+    def answer(cls, project: ProjectIndex, question: tuple) -> Any:
+        kind, *args = question
+        return _QUESTIONS[kind](_project(project), *args)
+
     def leave_Module(self, _node: cst.Module) -> None:
         if self.context.is_test_file or _TEST_FOLDER.search(self.context.path):
             return
@@ -1136,7 +1204,6 @@ class RouteWithoutAuthentication(Rule):
             return
 
         self._file = _FileAuth.read(self.context)
-        self._project = _project(self.context.project)
         seen: set[int] = set()
         for route in routes:
             if id(route.handler) in seen:
@@ -1303,7 +1370,7 @@ class RouteWithoutAuthentication(Rule):
         """
         name = route.handler_name or ""
         if isinstance(route.handler, cst.ClassDef):
-            return name in self._project.bases
+            return self.ask("base", name)
 
         for func in self._file.functions.values():
             if func is route.handler:
@@ -1398,21 +1465,13 @@ class RouteWithoutAuthentication(Rule):
         if self._file.is_local(name):
             return []
 
-        record = self._project.find(self._file.absolute(name))
-        return record.get("checks", []) if record is not None else []
+        return self.ask("checks", self._file.absolute(name))
 
     def _project_guard(self, name: str) -> str | None:
         if not name or self._file.is_local(name):
             return None
 
-        record = self._project.find(self._file.absolute(name))
-        if record is None:
-            return None
-
-        return AUTH if self._record_auth(record, 0) else NEUTRAL
-
-    def _record_auth(self, record: dict, depth: int) -> bool:
-        return _record_auth(self._project, record, depth)
+        return self.ask("guard", self._file.absolute(name))
 
     def _handler_checks(self, route: Route, verdict: _Verdict) -> None:
         method_calls: list[cst.Call] = []
@@ -1472,7 +1531,7 @@ class RouteWithoutAuthentication(Rule):
             return
 
         owner = route.owner or ""
-        if self._flask_hooked(owner) or self._project.app_hook:
+        if self._flask_hooked(owner) or self.ask("app-hook"):
             verdict.protected = True
             return
 
@@ -1501,16 +1560,12 @@ class RouteWithoutAuthentication(Rule):
             ):
                 return True
 
-        absolute = self._file.absolute(owner)
-        return any(
-            _same(h["owner"], absolute) and _hook_auth(self._project, h)
-            for h in self._project.hooks
-        )
+        return self.ask("hooked", self._file.absolute(owner))
 
     # FastAPI and Starlette.
 
     def _fastapi(self, route: Route, verdict: _Verdict) -> None:
-        if self._project.middleware or self._project.app_auth:
+        if self.ask("app-auth"):
             verdict.protected = True
             return
 
@@ -1519,9 +1574,7 @@ class RouteWithoutAuthentication(Rule):
                 verdict.protected = True
                 return
 
-        if route.owner and _in(
-            self._file.absolute(route.owner), self._project.includes
-        ):
+        if route.owner and self.ask("included", self._file.absolute(route.owner)):
             verdict.protected = True
             return
 
@@ -1556,9 +1609,7 @@ class RouteWithoutAuthentication(Rule):
     # Django and DRF.
 
     def _admin_guarded(self) -> bool:
-        return self._project.admin_middleware and "admin" in self.context.path.split(
-            "/"
-        )
+        return "admin" in self.context.path.split("/") and self.ask("admin-middleware")
 
     def _django_function(self, route: Route, verdict: _Verdict) -> None:
         if self._admin_guarded():
@@ -1569,7 +1620,7 @@ class RouteWithoutAuthentication(Rule):
             return
 
         absolute = self._file.absolute(route.handler_name or "")
-        if _in(absolute, self._project.wrapped):
+        if self.ask("wrapped", absolute):
             verdict.protected = True
             return
 
@@ -1581,7 +1632,7 @@ class RouteWithoutAuthentication(Rule):
             self.context.qualname(d.decorator) or dotted_name(d.decorator) or ""
             for d in route.handler.decorators
         }
-        if self._project.login_middleware and not names & LOGIN_NOT_REQUIRED:
+        if not names & LOGIN_NOT_REQUIRED and self.ask("login-middleware"):
             verdict.protected = True
             return
 
@@ -1590,7 +1641,7 @@ class RouteWithoutAuthentication(Rule):
             verdict.protected = True
             return
 
-        if not self._project.has_settings:
+        if not self.ask("has-settings"):
             verdict.doubt(Level.MEDIUM)
         verdict.missing = [
             "no login_required or permission decorator",
@@ -1609,7 +1660,7 @@ class RouteWithoutAuthentication(Rule):
         if verdict.protected:
             return
 
-        if _in(self._file.absolute(route.handler_name or ""), self._project.wrapped):
+        if self.ask("wrapped", self._file.absolute(route.handler_name or "")):
             verdict.protected = True
             return
 
@@ -1626,7 +1677,7 @@ class RouteWithoutAuthentication(Rule):
             verdict.missing = ["permission_classes allows anyone to call it"]
             return
 
-        if self._project.login_middleware:
+        if self.ask("login-middleware"):
             return self._protect(verdict)
 
         if drf and not state["sets"] and self._drf_default():
@@ -1636,7 +1687,7 @@ class RouteWithoutAuthentication(Rule):
             # A project base out of sight may well be what checks the caller.
             return self._protect(verdict)
 
-        if not self._project.has_settings:
+        if not self.ask("has-settings"):
             verdict.doubt(Level.MEDIUM)
         if drf:
             verdict.missing = [
@@ -1656,11 +1707,7 @@ class RouteWithoutAuthentication(Rule):
         verdict.protected = True
 
     def _drf_default(self) -> bool:
-        listed = self._project.drf_permissions
-        if not listed:
-            return False
-
-        return not all(_last(name) in ALLOW_ANY for name in listed)
+        return self.ask("drf-default")
 
     def _class_state(self, node: cst.ClassDef) -> dict:
         """Follow a view class and its bases, local and project-wide."""
@@ -1698,7 +1745,7 @@ class RouteWithoutAuthentication(Rule):
             if base.startswith(("django.", "rest_framework.")) or "." not in base:
                 continue
 
-            record = self._project.find(base)
+            record = self.ask("class", base)
             if record is None:
                 if MIXIN_HINT.search(last):
                     state["auth"] = True
