@@ -129,6 +129,21 @@ _GUARD_TEXT = re.compile(
     rb"|OAuth2|HTTPBearer|HTTPBasic|APIKey|has_perm|check_access|request\.user"
     rb"|g\.user|class \w+\([^)]*View"
 )
+# What the guard facts record: decorators, dependencies, view bases, mixins,
+# permission classes and auth objects. A module of models, forms or queries
+# mentions users and permissions too, but defines none of these.
+_GUARD_SHAPE = re.compile(
+    rb"@(?:functools\.)?wraps\b|\b(?:Depends|Security)\("
+    rb"|^class \w*(?:View|Mixin|Permission|Endpoint|Resource|API|Api|Auth|Access"
+    rb"|Login|Guard)\w*[(:]"
+    rb"|^(?:async )?def \w*(?i:login|logged|auth|perm|require|access|protect|admin"
+    rb"|staff|superuser|token|jwt|role|secure|guard|signed_in|user|verify|credential"
+    rb"|api_?key|scope|principal|identity|account)\w*\("
+    rb"|(?:HTTPBasic|HTTPBearer|OAuth2\w*|APIKey\w*|HTTP\w*Auth|current_user)\("
+    # A decorator whatever its name: a function with another def at its top.
+    rb"|^(?:async )?def [^\n]*\n(?:[^\n]*\n){0,6}?[ \t]+(?:async )?def ",
+    re.MULTILINE,
+)
 _WIRING_TEXT = re.compile(
     rb"before_(?:app_)?request|include_router|add_middleware|\.middleware\("
     rb"|FastAPI\([^)]*dependencies|login_required\(|permission_required\("
@@ -646,6 +661,10 @@ class AuthGuards(FactCollector):
 
     name = "auth-guards"
     triggers = (_GUARD_TEXT,)
+
+    @classmethod
+    def wants(cls, source: bytes, path: str) -> bool:
+        return super().wants(source, path) and bool(_GUARD_SHAPE.search(source))
 
     @classmethod
     def collect(cls, context: FileContext) -> Any:
