@@ -74,3 +74,12 @@ def test_all_rules_run_together_over_all_fixtures():
             continue
         findings = reported(path, display=_relative(path))
         assert [f for f in findings if f.rule_id == "AHL005"] == [], path
+
+
+def test_secret_trigger_skips_data_tables_but_not_named_defaults():
+    # A file no rule wants is never parsed: the secret rule's text trigger must
+    # let through a name passed with a default, not a table of codes.
+    rule = next(cls for cls in rule_classes() if cls.id == "AHL101")
+
+    assert not rule.wants((FIXTURES / "AHL101/silent_data_tables.py").read_bytes())
+    assert rule.wants((FIXTURES / "AHL101/fire_fallback_only.py").read_bytes())

@@ -59,7 +59,7 @@ _SECRET_WORD = (
 # several times slower than lowercasing once.
 _NAME_THEN_LITERAL = re.compile(
     _SECRET_WORD + rb"\w*['\"]?\]?\)?[ \t]*"
-    rb"(?::[ \t]*[\w\[\]., |]+?)?[ \t]*(?:[:=,(]|\bor\b)[ \t]*"
+    rb"(?::[ \t]*[\w\[\]., |]+?)?[ \t]*(?P<sep>[:=,(]|\bor\b)[ \t]*"
     rb"(?:[\w.]+\([ \t]*)?(?:\w+=)?[rRbBuU]{0,2}['\"][^'\"\n]"
 )
 # ... or a call that takes a key or password, a URL with a password, or the
@@ -76,6 +76,25 @@ TRIGGERS = (
 )
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+_TUPLE_START = re.compile(
+    rb"(?:^|[^\w)\]])[ \t]*[(\[][ \t]*[rbu]{0,2}$", re.MULTILINE
+)
+
+
+def _opens_tuple(text: bytes, start: int) -> bool:
+    """Tell whether the quoted name at ``start`` opens a tuple or a list
+    (``("PWD", "Pawtucket")``, a choices pair): data, not a name and its value;
+    a call's first argument (``getenv("TOKEN", "x")``) is not such an opening."""
+    line_start = text.rfind(b"\n", 0, start) + 1
+    quote = max(
+        text.rfind(b"'", line_start, start), text.rfind(b'"', line_start, start)
+    )
+    if quote < 0:
+        return False
+
+    return bool(_TUPLE_START.search(text, line_start, quote))
+
+
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _SNAKE = re.compile(r"^[a-z0-9]+(?:_[a-z0-9]+)+$")
@@ -358,8 +377,13 @@ class HardcodedSecret(Rule):
 
     @classmethod
     def wants(cls, source: bytes) -> bool:
-        return bool(
-            _NAME_THEN_LITERAL.search(source.lower()) or text_matches(TRIGGERS, source)
+        if text_matches(TRIGGERS, source):
+            return True
+
+        lower = source.lower()
+        return any(
+            match["sep"] != b"," or not _opens_tuple(lower, match.start())
+            for match in _NAME_THEN_LITERAL.finditer(lower)
         )
 
     def __init__(self, context) -> None:
