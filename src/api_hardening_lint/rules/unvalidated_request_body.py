@@ -6,13 +6,17 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
+from api_hardening_lint.context import FileContext
 from api_hardening_lint.nodes import dotted_name, keyword
 from api_hardening_lint.positions import node_ranges
+from api_hardening_lint.project import FactCollector, ProjectIndex, module_name
 from api_hardening_lint.registry import knowledge
 from api_hardening_lint.rule import Fix, Level, Rule
+from api_hardening_lint.rules.route_without_authentication import _resolve_relative
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,13 @@ ANY_TYPES = frozenset(_FASTAPI["any_types"])
 BODY_METHODS = frozenset(_FASTAPI["body_methods"])
 VALIDATOR_METHODS = frozenset(_VALID["methods"])
 VALIDATOR_PREFIXES = tuple(_VALID["prefixes"])
+CHECK_PREFIXES = tuple(_VALID["check_prefixes"])
+VALIDATED_HOOKS = frozenset(_VALID["validated_hooks"])
+CONTAINMENT_METHODS = frozenset(_VALID["containment_methods"])
+CONTAINMENT_FUNCTIONS = frozenset(_VALID["containment_functions"])
+PATH_RESOLVERS = frozenset(_VALID["path_resolvers"])
+EXIT_FUNCTIONS = frozenset(_VALID["exit_functions"])
+MODEL_BASES = frozenset(_VALID["model_bases"])
 VALIDATOR_FUNCTIONS = frozenset(_VALID["functions"])
 VALIDATOR_DECORATORS = frozenset(_VALID["decorators"])
 VALIDATOR_SUFFIXES = tuple(_VALID["class_suffixes"])
@@ -63,6 +74,8 @@ QUERY_ATTRIBUTES = frozenset(_SINKS["query_attributes"])
 CREATE_METHODS = frozenset(_SINKS["create_methods"])
 LOOKUP_METHODS = frozenset(_SINKS["lookup_methods"])
 DEFAULTS_KEYWORDS = frozenset(_SINKS["defaults_keywords"])
+FREE_TEXT_FIELDS = frozenset(_SINKS["free_text_fields"])
+TEXT_ATTRIBUTES = frozenset(_SINKS["text_attributes"])
 FETCH_METHODS = frozenset(_SINKS["fetch_methods"])
 FETCH_FUNCTIONS = frozenset(_SINKS["fetch_functions"])
 SAVE_METHODS = frozenset(_SINKS["save_methods"])
@@ -95,6 +108,8 @@ _SEVERITY = {
     URL: Level.MEDIUM,
     FIELD: Level.MEDIUM,
 }
+# The confidence of a sink the code shows plainly.
+_SURE = {MASS: Level.HIGH, FIELD: Level.MEDIUM}
 _WHY = {
     MASS: "every field the client sends is written to the model (mass assignment)",
     LOOKUP: "the client chooses the fields and lookups of the ORM query",
@@ -130,10 +145,11 @@ _SPACES = re.compile(r"\s+")
 # A file needs text that reads a body: a request attribute or method, or a
 # FastAPI route with an awaited ``.json()``-like call or a parameter typed as a
 # mapping or list (return annotations and client code alone do not count).
+# Patterns that start with literal text are searched for far faster by ``re``.
 _SOURCE_TEXT = re.compile(
     rb"request\.(?:json|form|values|data|files|get_json|get_data|POST|body|FILES)\b"
-    rb"|\bimport\s[^\n]*\brequest\s+as\s+\w+"
 )
+_ALIAS_TEXT = re.compile(rb"import\s[^\n]*\brequest\s+as\s+\w+")
 _FASTAPI_TEXT = re.compile(rb"(?m)^\s*(?:from|import)\s+(?:fastapi|starlette)\b")
 _BODY_ROUTE_TEXT = re.compile(rb"@\w+\.(?:post|put|patch|delete|api_route)\(")
 _BODY_PARAM_TEXT = re.compile(
@@ -167,6 +183,11 @@ class _Sink:
     node: cst.CSTNode
     confidence: Level
     via: str | None = None
+    # The imported class taken for an ORM model by its module's name alone:
+    # the sink holds unless the project defines it as a validating model.
+    unless: str | None = None
+    # A field named for free text, where any string the client types fits.
+    free_text: bool = False
 
 
 @dataclass(eq=False)
@@ -187,6 +208,7 @@ class _Write:
     base: str
     origins: frozenset[_Origin]
     node: cst.CSTNode
+    free_text: bool = False
 
 
 @dataclass
@@ -197,20 +219,202 @@ class _Frame:
     starlette_requests: set[str] = field(default_factory=set)
     validated_by_check: bool = False
     reads: list[_Origin] = field(default_factory=list)
-    models: set[str] = field(default_factory=set)
+    # Names bound to ORM objects, with the class to ask about (see _Sink).
+    models: dict[str, str | None] = field(default_factory=dict)
     writes: list[_Write] = field(default_factory=list)
     # Serializers and forms built from request data, not yet checked.
     forms: dict[str, frozenset[_Origin]] = field(default_factory=dict)
+    # Request attributes a validator or a check was given, by label.
+    checked: set[str] = field(default_factory=set)
+    # Names bound to dicts whose keys the code wrote, not the client.
+    fixed: set[str] = field(default_factory=set)
+    # Names bound to paths with ``..`` and links resolved.
+    resolved: set[str] = field(default_factory=set)
+
+
+# Facts about other files: the classes of the project that check their input.
+
+_VALIDATING = "validating-model"
+# Text of a class built directly on a validating base, as usual names go.
+# Each pattern starts with literal text, which ``re`` searches for quickly.
+_DIRECT_BASE_TEXT = re.compile(
+    rb"class[ \t]+\w+[ \t]*\([^)]*"
+    rb"\b(?:BaseModel|RootModel|SQLModel|Schema|ModelSchema)\b"
+)
+_PYDANTIC_DATACLASS_TEXT = re.compile(
+    rb"pydantic(?:\.dataclasses|[ \t]+import[^\n]*\bdataclass\b)"
+)
+# A class on a base of the project named like a model, schema or base class.
+_PROJECT_BASE_TEXT = re.compile(
+    rb"class[ \t]+\w+[ \t]*\([ \t]*(?:\w+\.)*\w*(?:Model|Schema|Base)[ \t]*[,)]"
+)
+# A validating class named as the base of others: ``class ItemBase(BaseModel)``,
+# ``class AppModel(BaseModel)``.
+_SHARED_BASE_TEXT = re.compile(
+    rb"class[ \t]+(?:\w*Base\w*|\w*Model)[ \t]*\([^)]*"
+    rb"\b(?:BaseModel|RootModel|SQLModel|Schema|ModelSchema)\b"
+)
+_ORM_IMPORT_TEXT = re.compile(
+    rb"(?m)^[ \t]*(?:from|import)[ \t]+"
+    rb"(?:django|sqlalchemy|flask_sqlalchemy|peewee|mongoengine|tortoise|pony)\b"
+)
+
+
+class ValidatingModels(FactCollector):
+    """Classes of the project with their bases, to tell validating models
+    (pydantic, marshmallow...) from ORM models defined in ``models`` modules."""
+
+    name = "validating-models"
+    triggers = (_DIRECT_BASE_TEXT, _PYDANTIC_DATACLASS_TEXT, _PROJECT_BASE_TEXT)
+
+    @classmethod
+    def wants(cls, source: bytes, path: str) -> bool:
+        # A module that imports an ORM is left out, whatever else it holds:
+        # such modules are many and large, and their classes mostly tables.
+        # TODO: read modules mixing tables and models, because that doubles parsing
+        if _ORM_IMPORT_TEXT.search(source) or not super().wants(source, path):
+            return False
+
+        # The rule only doubts classes imported from modules named like ORM
+        # modules; elsewhere only shared bases of validating classes matter.
+        words = set(module_name(path).split("."))
+        if words & MODEL_MODULE_WORDS and not words & VALIDATOR_MODULE_WORDS:
+            return True
+        return bool(_SHARED_BASE_TEXT.search(source))
+
+    @classmethod
+    def collect(cls, context: FileContext) -> Any:
+        module = module_name(context.path)
+        if not module:
+            return None
+
+        body = context.module.body
+        local = {s.name.value for s in body if isinstance(s, cst.ClassDef)}
+        classes: dict[str, list[str] | None] = {}
+        for stmt in body:
+            if isinstance(stmt, cst.ClassDef):
+                bases = _class_bases(context, stmt, module, local)
+                if bases is None or bases:
+                    classes[f"{module}.{stmt.name.value}"] = bases
+        return classes or None
+
+
+def _class_bases(
+    context: FileContext, node: cst.ClassDef, module: str, local: set[str]
+) -> list[str] | None:
+    """Return the absolute names of a class's bases and validating decorators;
+    None for a SQLModel table, which is an ORM model."""
+    for arg in node.keywords:
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if keyword == "table" and _is_true(arg.value):
+            return None
+
+    found = []
+    for decorator in node.decorators:
+        target = decorator.decorator
+        if isinstance(target, cst.Call):
+            target = target.func
+        name = _absolute(context, target, module, local)
+        if name in MODEL_BASES:
+            found.append(name)
+    for arg in node.bases:
+        value = arg.value
+        if isinstance(value, cst.Subscript):
+            value = value.value
+        name = None if arg.star else _absolute(context, value, module, local)
+        if name is not None:
+            found.append(name)
+    return found
+
+
+def _absolute(
+    context: FileContext, node: cst.BaseExpression, module: str, local: set[str]
+) -> str | None:
+    qualname = context.qualname(node)
+    if qualname is not None:
+        return _resolve_relative(qualname, context.path)
+
+    if isinstance(node, cst.Name) and node.value in local:
+        return f"{module}.{node.value}"
+    return dotted_name(node)
+
+
+@dataclass
+class _Models:
+    bases: dict[str, list[str] | None]
+    by_last: dict[str, list[str]]
+
+    def find(self, name: str) -> list[str]:
+        """Return the classes ``name`` may mean: itself, the same module seen
+        from another folder, or a class a package re-exports."""
+        if name in self.bases:
+            return [name]
+
+        module, _, last = name.rpartition(".")
+        found = []
+        for key in self.by_last.get(last, ()):
+            short, long = sorted((key, name), key=len)
+            inside = f".{key}".find(f".{module}.") != -1
+            if long.endswith(f".{short}") or (module and inside):
+                found.append(key)
+        return found
+
+    def validating(self, name: str, seen: set[str]) -> bool | None:
+        """Tell whether the class ``name`` checks its input; None if unknown."""
+        keys = self.find(name)
+        if not keys:
+            return None
+
+        return all(self._record(key, seen) for key in keys)
+
+    def _record(self, key: str, seen: set[str]) -> bool:
+        bases = self.bases[key]
+        if key in seen or bases is None:
+            return False
+
+        seen.add(key)
+        # A base the project does not define is not guessed from its name:
+        # ORM projects too call their base class ``BaseModel``.
+        return any(base in MODEL_BASES or self.validating(base, seen) for base in bases)
+
+
+_CACHE: list[tuple[ProjectIndex, _Models]] = []
+
+
+def _models(index: ProjectIndex) -> _Models:
+    if _CACHE and _CACHE[0][0] is index:
+        return _CACHE[0][1]
+
+    bases: dict[str, list[str] | None] = {}
+    for _, data in index.of(ValidatingModels.name):
+        bases.update(data)
+    by_last: dict[str, list[str]] = {}
+    for name in bases:
+        by_last.setdefault(name.rpartition(".")[2], []).append(name)
+    models = _Models(bases, by_last)
+    _CACHE[:] = [(index, models)]
+    return models
 
 
 class UnvalidatedRequestBody(Rule):
     id = "AHL301"
+    facts = (ValidatingModels,)
+
+    @classmethod
+    def answer(cls, project: ProjectIndex, question: tuple) -> Any:
+        kind, name = question
+        if kind != _VALIDATING:
+            raise ValueError(f"AHL301 has no answer to {kind!r}")
+
+        return bool(_models(project).validating(name, set()))
 
     @classmethod
     def wants(cls, source: bytes) -> bool:
-        if _SOURCE_TEXT.search(source):
+        if _SOURCE_TEXT.search(source) or _ALIAS_TEXT.search(source):
             return True
 
+        if b"fastapi" not in source and b"starlette" not in source:
+            return False
         return bool(
             _FASTAPI_TEXT.search(source)
             and _BODY_ROUTE_TEXT.search(source)
@@ -246,6 +450,8 @@ class UnvalidatedRequestBody(Rule):
         for decorator in node.decorators:
             if _last(decorator.decorator) in VALIDATOR_DECORATORS:
                 frame.validated_by_check = True
+        if node.name.value in VALIDATED_HOOKS:
+            frame.validated_by_check = True
 
         params = [
             *node.params.posonly_params,
@@ -281,7 +487,15 @@ class UnvalidatedRequestBody(Rule):
         frame = self._frames.pop()
         for write in frame.writes:
             if write.base in frame.models:
-                self._sink(write.origins, FIELD, write.node, Level.MEDIUM)
+                unless = frame.models[write.base]
+                self._sink(
+                    write.origins,
+                    FIELD,
+                    write.node,
+                    Level.MEDIUM,
+                    unless=unless,
+                    free_text=write.free_text,
+                )
 
     # Data moving through local names.
 
@@ -320,6 +534,26 @@ class UnvalidatedRequestBody(Rule):
             else:
                 frame.tainted.pop(name, None)
 
+    def visit_If(self, node: cst.If) -> None:
+        frame = self._frames[-1]
+        if self._off or frame.node is None or not _exits(node.body):
+            return
+
+        # ``if kind not in ALLOWED: raise ...``: past the guard the value is
+        # one the code allows.
+        for name in self._outside_names(node.test):
+            frame.tainted.pop(name, None)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        frame = self._frames[-1]
+        if self._off or frame.node is None:
+            return
+
+        # ``assert kind in ALLOWED`` reads as a negated guard.
+        test = cst.UnaryOperation(operator=cst.Not(), expression=node.test)
+        for name in self._outside_names(test):
+            frame.tainted.pop(name, None)
+
     def visit_Call(self, node: cst.Call) -> None:
         frame = self._frames[-1]
         if self._off or frame.node is None:
@@ -337,7 +571,12 @@ class UnvalidatedRequestBody(Rule):
         if self._is_validator_call(node, method, qualname):
             for arg in node.args:
                 self._validate(self._taint(arg.value))
+                self._cover(arg.value)
             return
+
+        if self._is_check_helper(func):
+            for arg in node.args:
+                self._cover(arg.value)
 
         self._find_sinks(node, method, qualname)
         self._note_passes(node, method)
@@ -346,6 +585,8 @@ class UnvalidatedRequestBody(Rule):
             # ``payload.update(data)`` merges the data into ``payload``.
             added = self._args_taint(node)
             name = func.value.value
+            if not all(self._names_keys(arg) for arg in node.args):
+                frame.fixed.discard(name)
             if added and not self._is_query_chain(func.value):
                 frame.tainted[name] = frame.tainted.get(name, _NO_ORIGINS) | added
 
@@ -353,7 +594,11 @@ class UnvalidatedRequestBody(Rule):
         findings = []
         covered: set[int] = set()
         for origin in self._reads:
-            sinks = self._resolve(origin, set())
+            sinks = [
+                sink
+                for sink in self._resolve(origin, set())
+                if not self._is_harmless(origin, sink)
+            ]
             # Two reads that end in the same calls, as in ``User(name=form["a"],
             # email=form["b"])``, are one weakness.
             if sinks and not {id(s.node) for s in sinks} <= covered:
@@ -375,7 +620,7 @@ class UnvalidatedRequestBody(Rule):
         if origin is None:
             frame = self._frames[-1]
             origin = _Origin(node=node, label=label, framework=framework)
-            origin.validated = frame.validated_by_check
+            origin.validated = frame.validated_by_check or label in frame.checked
             self._origins[id(node)] = origin
             self._reads.append(origin)
             frame.reads.append(origin)
@@ -543,14 +788,23 @@ class UnvalidatedRequestBody(Rule):
         frame = self._frames[-1]
         origins = self._taint(value)
         form = self._form_data(value)
+        fixed = self._is_fixed_dict(value)
+        resolved = isinstance(value, cst.Call) and (
+            self._qualname(value.func) in PATH_RESOLVERS
+        )
         for target in targets:
             if isinstance(target, cst.Attribute):
                 base = dotted_name(target.value)
                 if base is not None and origins:
-                    frame.writes.append(_Write(base, self._open(origins), node))
+                    free_text = target.attr.value in FREE_TEXT_FIELDS
+                    write = _Write(base, self._open(origins), node, free_text)
+                    frame.writes.append(write)
                 continue
 
             if isinstance(target, cst.Subscript):
+                # ``fields[key] = ...`` with a key the code does not spell out.
+                if isinstance(target.value, cst.Name) and not _is_constant_key(target):
+                    frame.fixed.discard(target.value.value)
                 continue
 
             for name in _target_names(target):
@@ -561,8 +815,16 @@ class UnvalidatedRequestBody(Rule):
                     frame.tainted.pop(name, None)
                 if form:
                     frame.forms[name] = form
+                if fixed:
+                    frame.fixed.add(name)
+                else:
+                    frame.fixed.discard(name)
+                if resolved:
+                    frame.resolved.add(name)
+                else:
+                    frame.resolved.discard(name)
                 if self._is_orm_object(value):
-                    frame.models.add(name)
+                    frame.models[name] = self._imported_model(value)
 
     def _taint(self, node: cst.BaseExpression) -> frozenset[_Origin]:
         """Return the origins of the request data ``node`` evaluates to."""
@@ -679,6 +941,14 @@ class UnvalidatedRequestBody(Rule):
                 self._validate(frame.forms.pop(name))
             return True
 
+        if method in CONTAINMENT_METHODS or qualname in CONTAINMENT_FUNCTIONS:
+            # A path checked to stay inside a folder is safe to use as one.
+            origins = self._args_taint(node)
+            if method is not None:
+                origins |= self._taint(func.value)
+            self._validate(origins)
+            return True
+
         if qualname == "isinstance" and len(node.args) == 2:
             subject = node.args[0].value
             kind = self._type_name(node.args[1].value)
@@ -700,7 +970,7 @@ class UnvalidatedRequestBody(Rule):
             # ``json.loads`` reads JSON; marshmallow's ``schema.loads`` checks it.
             return qualname not in PROPAGATORS
 
-        if name.lower().startswith(VALIDATOR_PREFIXES):
+        if name.lower().lstrip("_").startswith(VALIDATOR_PREFIXES):
             return True
 
         if isinstance(func, cst.Name) and "schema" in func.value.lower():
@@ -708,6 +978,111 @@ class UnvalidatedRequestBody(Rule):
             return True
 
         return self._class_kind(func) == "validator"
+
+    def _is_check_helper(self, func: cst.BaseExpression) -> bool:
+        name = (_last(func) or "").lower().lstrip("_")
+        return name.startswith(CHECK_PREFIXES)
+
+    def _cover(self, node: cst.BaseExpression) -> None:
+        """Count a request attribute handed to a validator or a check as checked,
+        here and in the function's later reads of it."""
+        origin = self._source(node)
+        if origin is not None:
+            origin.validated = True
+            self._frames[-1].checked.add(origin.label)
+
+    def _outside_names(self, test: cst.BaseExpression) -> list[str]:
+        """Return the names a guard's test finds outside an allow-list."""
+        if isinstance(test, cst.BooleanOperation):
+            if not isinstance(test.operator, cst.Or):
+                return []
+            return self._outside_names(test.left) + self._outside_names(test.right)
+
+        negated = False
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, negated = test.expression, True
+        if negated and isinstance(test, cst.Call):
+            name = self._prefix_checked(test)
+            return [name] if name is not None else []
+
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return []
+
+        target = test.comparisons[0]
+        wanted = cst.In if negated else cst.NotIn
+        if not isinstance(target.operator, wanted):
+            return []
+
+        name = self._allow_listed(test.left, target)
+        return [name] if name is not None else []
+
+    def _prefix_checked(self, call: cst.Call) -> str | None:
+        """Return ``path`` for ``path.startswith(root)`` on a resolved path."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "startswith":
+            return None
+
+        # Only a path with ``..`` and links resolved can be judged by its prefix.
+        receiver = func.value
+        if (
+            isinstance(receiver, cst.Name)
+            and receiver.value in self._frames[-1].resolved
+        ):
+            return receiver.value
+        return None
+
+    def _allow_listed(
+        self, left: cst.BaseExpression, target: cst.ComparisonTarget
+    ) -> str | None:
+        # ``name in request.form`` asks the client, not an allow-list.
+        if not isinstance(left, cst.Name) or self._taint(target.comparator):
+            return None
+        return left.value
+
+    def _is_fixed_dict(self, node: cst.BaseExpression) -> bool:
+        """Tell whether ``node`` is a dict whose keys the code chose."""
+        if isinstance(node, cst.Name):
+            return node.value in self._frames[-1].fixed
+
+        if isinstance(node, cst.Dict):
+            return all(
+                isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
+                for e in node.elements
+            )
+
+        if isinstance(node, cst.Call) and self._qualname(node.func) == "dict":
+            return all(arg.keyword is not None for arg in node.args)
+        return False
+
+    def _names_keys(self, arg: cst.Arg) -> bool:
+        """Tell whether an argument of ``dict.update`` adds keys the code chose."""
+        if arg.keyword is not None:
+            return True
+        return not arg.star and self._is_fixed_dict(arg.value)
+
+    def _is_harmless(self, origin: _Origin, sink: _Sink) -> bool:
+        """Tell whether a sink found in this file turns out not to be one."""
+        attribute = origin.label.rpartition(".")[2].removesuffix("()")
+        if sink.free_text and attribute in TEXT_ATTRIBUTES:
+            return True
+
+        # Asked only now that a finding depends on it, so that a file is looked
+        # at again only when the project's answer changes what it reports.
+        return sink.unless is not None and self.ask(_VALIDATING, sink.unless)
+
+    def _imported_model(self, value: cst.BaseExpression) -> str | None:
+        """Return the absolute name of the class ``value`` is built from, when
+        it is taken for an ORM model only because of its module's name."""
+        if isinstance(value, cst.Await):
+            value = value.expression
+        if not isinstance(value, cst.Call) or self._class_kind(value.func) != "orm":
+            return None
+
+        if _last(value.func) in self._classes:
+            return None
+
+        qualname = self._qualname(value.func)
+        return _resolve_relative(qualname, self.context.path) if qualname else None
 
     def _class_kind(self, func: cst.BaseExpression) -> str | None:
         """Say whether calling ``func`` builds a validator, a form or an ORM model."""
@@ -751,7 +1126,7 @@ class UnvalidatedRequestBody(Rule):
         if kind == "orm":
             local = _last(func) in self._classes
             confidence = Level.HIGH if local else Level.MEDIUM
-            self._model_arguments(node, MASS, confidence)
+            self._model_arguments(node, MASS, confidence, self._imported_model(node))
             return
 
         if method is not None:
@@ -795,7 +1170,9 @@ class UnvalidatedRequestBody(Rule):
             return
 
         if method == "update" and _last(receiver) == "__dict__":
-            self._sink(self._open(self._args_taint(node)), MASS, node, Level.HIGH)
+            first = _positional(node, 0)
+            kind = FIELD if first is not None and self._is_fixed_dict(first) else MASS
+            self._sink(self._open(self._args_taint(node)), kind, node, _SURE[kind])
             return
 
         if not self._is_query_chain(receiver):
@@ -807,14 +1184,23 @@ class UnvalidatedRequestBody(Rule):
             if method == "update":
                 first = _positional(node, 0)
                 if first is not None:
-                    self._sink(self._open(self._taint(first)), MASS, node, Level.HIGH)
+                    # ``.update({"name": form["name"]})`` sets the fields named.
+                    kind = FIELD if self._is_fixed_dict(first) else MASS
+                    origins = self._open(self._taint(first))
+                    self._sink(origins, kind, node, _SURE[kind])
         elif method in LOOKUP_METHODS:
             for arg in node.args:
                 if arg.star == "**":
                     origins = self._open(self._taint(arg.value))
                     self._sink(origins, LOOKUP, node, Level.HIGH)
 
-    def _model_arguments(self, node: cst.Call, kind: str, confidence: Level) -> None:
+    def _model_arguments(
+        self,
+        node: cst.Call,
+        kind: str,
+        confidence: Level,
+        unless: str | None = None,
+    ) -> None:
         for arg in node.args:
             origins = self._open(self._taint(arg.value))
             if not origins:
@@ -822,9 +1208,21 @@ class UnvalidatedRequestBody(Rule):
 
             name = arg.keyword.value if arg.keyword is not None else None
             if arg.star == "**" or name in DEFAULTS_KEYWORDS:
-                self._sink(origins, kind, node, confidence)
+                if self._is_fixed_dict(arg.value):
+                    # The code chose the fields; only their values come in.
+                    self._sink(origins, FIELD, node, Level.MEDIUM, unless=unless)
+                else:
+                    self._sink(origins, kind, node, confidence, unless=unless)
             elif name is not None:
-                self._sink(origins, FIELD, node, Level.MEDIUM)
+                free_text = name in FREE_TEXT_FIELDS
+                self._sink(
+                    origins,
+                    FIELD,
+                    node,
+                    Level.MEDIUM,
+                    unless=unless,
+                    free_text=free_text,
+                )
 
     def _function_sinks(self, node: cst.Call, qualname: str | None) -> None:
         if qualname in PATH_FUNCTIONS:
@@ -867,10 +1265,14 @@ class UnvalidatedRequestBody(Rule):
         kind: str,
         node: cst.CSTNode,
         confidence: Level,
+        *,
+        unless: str | None = None,
+        free_text: bool = False,
     ) -> None:
         for origin in origins:
             if not origin.validated:
-                origin.sinks.append(_Sink(kind, node, confidence))
+                sink = _Sink(kind, node, confidence, None, unless, free_text)
+                origin.sinks.append(sink)
 
     # ORM objects and helpers.
 
@@ -915,12 +1317,12 @@ class UnvalidatedRequestBody(Rule):
         if method in SAVE_METHODS:
             base = dotted_name(func.value)
             if base is not None and base not in frame.forms:
-                frame.models.add(base)
+                frame.models[base] = None
         elif method in ADD_METHODS and dotted_name(func.value) in SESSION_NAMES:
             for arg in node.args:
                 base = dotted_name(arg.value)
                 if base is not None:
-                    frame.models.add(base)
+                    frame.models[base] = None
 
     def _note_passes(self, node: cst.Call, method: str | None) -> None:
         func = node.func
@@ -967,7 +1369,16 @@ class UnvalidatedRequestBody(Rule):
                 for sink in self._resolve(target, seen):
                     via = sink.via or name
                     confidence = min(sink.confidence, Level.MEDIUM)
-                    found.append(_Sink(sink.kind, sink.node, confidence, via))
+                    found.append(
+                        _Sink(
+                            sink.kind,
+                            sink.node,
+                            confidence,
+                            via,
+                            sink.unless,
+                            sink.free_text,
+                        )
+                    )
         return found
 
     def _scan_definitions(self, module: cst.Module) -> None:
@@ -1108,6 +1519,36 @@ def _positional(node: cst.Call, index: int) -> cst.BaseExpression | None:
 def _keyword_value(node: cst.Call, name: str) -> cst.BaseExpression | None:
     arg = keyword(node, name)
     return arg.value if arg is not None else None
+
+
+def _exits(body: cst.BaseSuite) -> bool:
+    """Tell whether a block ends by leaving: return, raise, abort(...)."""
+    statements = body.body
+    if not statements:
+        return False
+
+    last = statements[-1]
+    if isinstance(body, cst.IndentedBlock):
+        if not isinstance(last, cst.SimpleStatementLine):
+            return False
+        last = last.body[-1]
+    if isinstance(last, (cst.Return, cst.Raise, cst.Continue, cst.Break)):
+        return True
+    return (
+        isinstance(last, cst.Expr)
+        and isinstance(last.value, cst.Call)
+        and _last(last.value.func) in EXIT_FUNCTIONS
+    )
+
+
+def _is_constant_key(target: cst.Subscript) -> bool:
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return False
+    return isinstance(target.slice[0].slice.value, cst.SimpleString)
+
+
+def _is_true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
 
 
 def _is_false(node: cst.BaseExpression) -> bool:
