@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import libcst as cst
 
 from api_hardening_lint.frameworks.routes import Route
 from api_hardening_lint.nodes import (
+    descendants,
     dotted_name,
+    is_true,
     keyword,
     sequence_items,
     string_value,
+    subscript_key,
     suite_statements,
     with_keyword,
 )
@@ -28,6 +32,8 @@ _SQLA = _FACTS["sqlalchemy"]
 _ORM = _FACTS["orm"]
 _FILES = _FACTS["files"]
 _GUARDS = _FACTS["guards"]
+_TOKENS = _FACTS["tokens"]
+_ORPHANS = _FACTS["orphans"]
 
 SESSION_RECEIVERS = frozenset(_SQLA["session_receivers"])
 SESSION_WRITES = frozenset(_SQLA["session_writes"])
@@ -57,18 +63,34 @@ LOOK_ALIKE_RECEIVERS = tuple(_FACTS["look_alikes"]["receivers"])
 REQUEST_SESSIONS = frozenset(_FACTS["look_alikes"]["request_session"])
 LOG_WORDS = frozenset(_FACTS["look_alikes"]["log_words"])
 NO_COMMIT = _FACTS["look_alikes"]["no_commit_keyword"]
-BOOKKEEPING = frozenset(_FACTS["bookkeeping"]["fields"])
+BOOKKEEPING = frozenset(
+    _FACTS["bookkeeping"]["fields"] + _FACTS["bookkeeping"]["preferences"]
+)
 BOOKKEEPING_PREFIXES = tuple(_FACTS["bookkeeping"]["field_prefixes"])
 BOOKKEEPING_SUFFIXES = tuple(_FACTS["bookkeeping"]["field_suffixes"])
 LAZY_CREATES = frozenset(_FACTS["weak"]["lazy_creates"])
 REPOSITORY_VERBS = frozenset(_FACTS["repositories"]["verbs"])
-TOKEN_WORDS = frozenset(_FACTS["tokens"]["parameter_words"])
-TOKEN_NAMES = frozenset(_FACTS["tokens"]["parameter_names"])
-TOKEN_CHECKS = frozenset(_FACTS["tokens"]["checks"])
+TOKEN_WORDS = frozenset(_TOKENS["parameter_words"])
+TOKEN_NAMES = frozenset(_TOKENS["parameter_names"])
+CURSOR_WORDS = frozenset(_TOKENS["cursor_words"])
+TOKEN_CHECKS = frozenset(_TOKENS["checks"])
+CHECK_WORDS = frozenset(_TOKENS["check_words"])
+TOKEN_SOURCES = frozenset(_TOKENS["sources"])
+URL_KWARGS = frozenset(_TOKENS["url_kwargs"])
+PREFIX_KEYWORDS = tuple(_TOKENS["prefix_keywords"])
+LINK_SOURCES = frozenset(_TOKENS["link_sources"])
+OAUTH_MODULES = tuple(_TOKENS["oauth_modules"])
+OAUTH_ATTRIBUTE = _TOKENS["oauth_attribute"]
+SESSION_KEY = _TOKENS["session_key"]
+OUTER_JOINS = frozenset(_ORPHANS["outer_joins"])
+OUTER_JOIN_KEYWORD = _ORPHANS["outer_join_keyword"]
+NULL_TESTS = frozenset(_ORPHANS["null_tests"])
 METHOD_ATTRIBUTE = _GUARDS["method_attribute"]
 REQUEST_NAMES = tuple(_GUARDS["request_names"])
 UNSAFE_CALLS = frozenset(_GUARDS["unsafe_calls"])
 BODY_ATTRIBUTES = frozenset(_GUARDS["body_attributes"])
+BODY_CALLS = frozenset(_GUARDS["body_calls"])
+FETCH_CALLS = frozenset(_GUARDS["fetch_calls"])
 ALL_METHODS = frozenset(_GUARDS["all_methods"])
 UNSAFE_METHODS = ALL_METHODS - {"GET", "HEAD", "OPTIONS"}
 GET_METHODS = frozenset(_FACTS["handlers"]["get_methods"])
@@ -96,7 +118,12 @@ _WRITE_METHODS = (
 )
 _FILE_FUNCTION_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in FILE_FUNCTIONS)
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+# Parameters of a URL path: Flask ``<int:name>``, FastAPI ``{name}``, Django
+# ``<name>`` and ``(?P<name>...)``.
+_PATH_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)(?::\w+)?\}")
 _MODE = re.compile(r"^[rwxabt+U]+$")
+# Expressions whose names are not plain reads of the function's values.
+_OPAQUE = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 # The text a finding needs, both: a route or view, and a call that may write.
 _ROUTE_TEXT = re.compile(
@@ -121,7 +148,7 @@ FILE_WRITE = "file-write"
 COMMIT = "commit"
 LAZY = "lazy"
 REPOSITORY = "repository"
-_WEAK = (FILE_WRITE, COMMIT, LAZY, REPOSITORY)
+_WEAK = (FILE_WRITE, FILE_DELETE, COMMIT, LAZY, REPOSITORY)
 
 
 @dataclass
@@ -151,6 +178,18 @@ class _Frame:
     bookkeeping: int = 0
     changes: int = 0
     checks_token: bool = False
+    # Local names: parameters and assigned names, with the last value given.
+    local_names: set[str] = field(default_factory=set)
+    values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    # Names computed only from the request body, and those of them that are
+    # empty when the body is (a value read or a row fetched with it).
+    body_names: set[str] = field(default_factory=set)
+    empty_on_get: set[str] = field(default_factory=set)
+    # Results of queries for dangling rows, rows of the requester's own
+    # session, and token objects created here.
+    orphans: set[str] = field(default_factory=set)
+    own_rows: set[str] = field(default_factory=set)
+    issued: set[str] = field(default_factory=set)
 
 
 # A write, the helper calls that lead to it, and whether it is strong evidence.
@@ -169,21 +208,43 @@ class GetRouteChangesState(Rule):
         self._stack: list[_Frame] = []
         self._frames: dict[int, _Frame] = {}
         self._functions: dict[tuple[str | None, str], cst.FunctionDef] = {}
+        self._classes: dict[str, cst.ClassDef] = {}
+        # Path prefixes given to module-level blueprints and routers.
+        self._prefixes: dict[str, str] = {}
         self._memo: dict[tuple[int, int], list[Evidence]] = {}
         # Module functions some code of this file calls: helpers, not views.
         self._called: set[str] = set()
         self._definitions(context.module)
 
     def _definitions(self, module: cst.Module) -> None:
-        """Index module functions and class methods, by statements only."""
+        """Index module functions, classes and their methods, by statements only."""
         for stmt in module.body:
             if isinstance(stmt, cst.FunctionDef):
                 self._functions[(None, stmt.name.value)] = stmt
             elif isinstance(stmt, cst.ClassDef):
+                self._classes[stmt.name.value] = stmt
                 for inner in suite_statements(stmt.body):
                     if isinstance(inner, cst.FunctionDef):
                         key = (stmt.name.value, inner.name.value)
                         self._functions[key] = inner
+            elif isinstance(stmt, cst.SimpleStatementLine):
+                self._note_prefix(stmt)
+
+    def _note_prefix(self, stmt: cst.SimpleStatementLine) -> None:
+        """Record ``bp = Blueprint(..., url_prefix="/x/<token>")``."""
+        assign = stmt.body[0]
+        if not isinstance(assign, cst.Assign) or not isinstance(assign.value, cst.Call):
+            return
+
+        target = assign.targets[0].target
+        if len(assign.targets) != 1 or not isinstance(target, cst.Name):
+            return
+
+        for name in PREFIX_KEYWORDS:
+            arg = keyword(assign.value, name)
+            prefix = string_value(arg.value) if arg is not None else None
+            if prefix:
+                self._prefixes[target.value] = prefix
 
     # Recording, as the traversal passes.
 
@@ -197,6 +258,14 @@ class GetRouteChangesState(Rule):
             self._stack[-1].nested[node.name.value] = node
 
         frame = _Frame(node, owner)
+        params = node.params
+        frame.local_names.update(
+            param.name.value
+            for param in (*params.posonly_params, *params.params, *params.kwonly_params)
+        )
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                frame.local_names.add(star.name.value)
         self._stack.append(frame)
         self._frames[id(node)] = frame
 
@@ -209,7 +278,7 @@ class GetRouteChangesState(Rule):
 
         frame = self._stack[-1]
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in TOKEN_CHECKS:
+        if _checks_secret(node):
             frame.checks_token = True
         write = self._find_write(node, frame)
         if write is None:
@@ -222,10 +291,48 @@ class GetRouteChangesState(Rule):
         if not self._reaches_get(frame):
             return
 
-        if write is not None:
-            frame.writes.append(write)
-        else:
+        if write is None:
             frame.calls.append(node)
+            return
+
+        if self._is_repair(write, frame):
+            return
+
+        if self._creates_lazily(write, frame):
+            write.kind = LAZY
+        frame.writes.append(write)
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        if not self._stack or not _is_token_source(node.value):
+            return
+
+        key = subscript_key(node)
+        if key is not None and _is_token_name(key):
+            self._stack[-1].checks_token = True
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        # Flask-Dance's ``github.authorized``: the provider's flow is complete.
+        if node.attr.value != OAUTH_ATTRIBUTE or not self._stack:
+            return
+
+        name = self.context.qualname(node.value) or ""
+        if name.split(".", 1)[0] in OAUTH_MODULES:
+            self._stack[-1].checks_token = True
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        """Note a value from the link compared with one kept in the session."""
+        if not self._stack or len(node.comparisons) != 1:
+            return
+
+        if not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+            return
+
+        frame = self._stack[-1]
+        left, right = node.left, node.comparisons[0].comparator
+        for kept, sent in ((left, right), (right, left)):
+            if self._reads_session(kept) and _reads_link(sent, frame):
+                frame.checks_token = True
+                return
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not self._stack:
@@ -237,6 +344,8 @@ class GetRouteChangesState(Rule):
 
         target = node.targets[0].target
         if len(node.targets) != 1 or not isinstance(target, cst.Name):
+            for target in node.targets:
+                self._bind(frame, target.target, node.value)
             return
 
         tests = self._method_sets(node.value, frame)
@@ -244,10 +353,43 @@ class GetRouteChangesState(Rule):
             frame.flags[target.value] = tests
         if self._is_write_statement(node.value, frame):
             frame.statements.add(target.value)
+        self._bind(frame, target, node.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if self._stack:
             self._note_target(self._stack[-1], node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        if self._stack:
+            self._stack[-1].local_names.update(_bound_names(node.target))
+
+    def _bind(
+        self, frame: _Frame, target: cst.BaseExpression, value: cst.BaseExpression
+    ) -> None:
+        """Record what a local name now holds."""
+        names = _bound_names(target)
+        if not names:
+            return
+
+        body = self._is_body_value(value, frame)
+        # ``user = User.query.filter_by(name=form.data["name"]).first()`` is
+        # None without a body; ``form = LoginForm(request.form)`` is an object.
+        empty = body and isinstance(target, cst.Name) and _is_fetched(value, frame)
+        facts = (
+            (frame.body_names, body),
+            (frame.empty_on_get, empty),
+            (frame.orphans, _is_orphan_query(value)),
+            (frame.own_rows, _mentions_session_key(value)),
+            (frame.issued, _is_token_object(value)),
+        )
+        for name in names:
+            frame.local_names.add(name)
+            frame.values[name] = value
+            for group, holds in facts:
+                if holds:
+                    group.add(name)
+                else:
+                    group.discard(name)
 
     def leave_If(self, node: cst.If) -> None:
         if not self._stack:
@@ -288,7 +430,7 @@ class GetRouteChangesState(Rule):
             if route.methods and "GET" not in route.methods:
                 continue
 
-            if self._is_helper(route):
+            if self._is_helper(route) or self._link_has_token(route):
                 continue
 
             evidence = []
@@ -336,6 +478,46 @@ class GetRouteChangesState(Rule):
             return False
 
         return handler.name.value in self._called
+
+    def _link_has_token(self, route: Route) -> bool:
+        """Tell whether the route's link carries a secret the view checks.
+
+        A token may sit in the path or in the blueprint's prefix, or a class
+        view (or a base class of this module) may read and check it outside
+        its GET handler, in ``dispatch()`` or a property.
+        """
+        for path in (route.path, self._prefixes.get(route.owner or "")):
+            for match in _PATH_PARAMETER.finditer(path or ""):
+                if _is_token_name(match.group(1) or match.group(2)):
+                    return True
+
+        handler = route.handler
+        return isinstance(handler, cst.ClassDef) and self._class_checks_secret(
+            handler, set()
+        )
+
+    def _class_checks_secret(self, cls: cst.ClassDef, seen: set[str]) -> bool:
+        if cls.name.value in seen:
+            return False
+
+        seen.add(cls.name.value)
+        for stmt in suite_statements(cls.body):
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+
+            # A check that only the unsafe handlers make does not cover GET.
+            if stmt.name.value.upper() in UNSAFE_METHODS:
+                continue
+
+            frame = self._frames.get(id(stmt))
+            if frame is not None and frame.checks_token:
+                return True
+
+        for base in cls.bases:
+            parent = self._classes.get(dotted_name(base.value) or "")
+            if parent is not None and self._class_checks_secret(parent, seen):
+                return True
+        return False
 
     def _get_handlers(self, route: Route) -> list[cst.FunctionDef]:
         handler = route.handler
@@ -532,7 +714,7 @@ class GetRouteChangesState(Rule):
     def _find_write(self, call: cst.Call, frame: _Frame) -> _Write | None:
         func = call.func
         if isinstance(func, cst.Name):
-            return self._file_write(call, func.value)
+            return self._file_write(call, func.value, frame)
 
         if not isinstance(func, cst.Attribute):
             return None
@@ -542,7 +724,7 @@ class GetRouteChangesState(Rule):
             return self._repository_write(call, func)
 
         if method in _FILE_FUNCTION_NAMES or method == "open":
-            found = self._file_write(call, method)
+            found = self._file_write(call, method, frame)
             if found is not None:
                 return found
 
@@ -581,6 +763,7 @@ class GetRouteChangesState(Rule):
         if dotted_name(receiver) in REQUEST_SESSIONS:
             return None
 
+        # TODO: read an app's own commit helpers, because only session commits are known
         if last in SESSION_RECEIVERS:
             if method in SESSION_WRITES:
                 return _Write(call, label, DATABASE)
@@ -617,10 +800,10 @@ class GetRouteChangesState(Rule):
             return None
         return _Write(call, _call_text(call), REPOSITORY)
 
-    def _file_write(self, call: cst.Call, name: str) -> _Write | None:
+    def _file_write(self, call: cst.Call, name: str, frame: _Frame) -> _Write | None:
         qualname = self.context.qualname(call.func) or dotted_name(call.func) or name
         if qualname in FILE_FUNCTIONS:
-            if _mentions_scratch(call):
+            if _mentions_scratch(call, frame):
                 return None
             kind = FILE_WRITE if "copy" in qualname else FILE_DELETE
             return _Write(call, qualname, kind)
@@ -640,7 +823,10 @@ class GetRouteChangesState(Rule):
         if mode is None or not _MODE.match(mode):
             return None
 
-        if not any(letter in mode for letter in WRITE_MODES) or _mentions_scratch(call):
+        if not any(letter in mode for letter in WRITE_MODES):
+            return None
+
+        if _mentions_scratch(call, frame):
             return None
         return _Write(call, f'{_call_text(call)}(..., "{mode}")', FILE_WRITE)
 
@@ -687,8 +873,119 @@ class GetRouteChangesState(Rule):
             and (frame.owner, func.attr.value) in self._functions
         )
 
+    # Writes that are not the user's action.
+
+    def _is_repair(self, write: _Write, frame: _Frame) -> bool:
+        """Tell whether a write removes dangling rows or ends the own session."""
+        func = write.node.func
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        if receiver is not None:
+            if isinstance(receiver, cst.Name) and receiver.value in frame.own_rows:
+                return True
+
+            if _mentions_session_key(receiver) or _is_orphan_query(receiver):
+                return True
+
+        for parent, child in self._enclosing(frame):
+            if not isinstance(parent, cst.For) or child is not parent.body:
+                continue
+
+            rows = parent.iter
+            if isinstance(rows, cst.Name) and rows.value in frame.orphans:
+                return True
+        return False
+
+    def _creates_lazily(self, write: _Write, frame: _Frame) -> bool:
+        """Tell whether a write creates what was missing, or issues a token.
+
+        ``if profile is None: profile = Profile(...); profile.save()`` fills in
+        a default; ``token = LoginToken(); db.session.add(token)`` hands the
+        requester a new token, as a session would.
+        """
+        func = write.node.func
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        first = _argument(write.node)
+        for node in (receiver, first):
+            if isinstance(node, cst.Name) and node.value in frame.issued:
+                return True
+
+        for parent, child in self._enclosing(frame):
+            if not isinstance(parent, cst.If) or child is not parent.body:
+                continue
+
+            name = _missing_name(parent.test)
+            if name is not None and _rebinds(parent.body, name):
+                return True
+        return False
+
+    def _enclosing(self, frame: _Frame) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
+        """Yield (parent, child) pairs from the visited node up to the function."""
+        ancestors = self.context.ancestors
+        for index in range(len(ancestors) - 1, 0, -1):
+            parent = ancestors[index - 1]
+            if parent is frame.node:
+                return
+
+            yield parent, ancestors[index]
+
+    def _reads_session(self, node: cst.BaseExpression) -> bool:
+        """Tell whether an expression reads Django's or Flask's session."""
+        for item in (node, *descendants(node)):
+            if isinstance(item, cst.Attribute):
+                if item.attr.value == "session" and _is_request(item.value):
+                    return True
+            elif (
+                isinstance(item, cst.Name)
+                and self.context.qualname(item) == "flask.session"
+            ):
+                return True
+        return False
+
+    def _is_body_value(self, value: cst.BaseExpression, frame: _Frame) -> bool:
+        """Tell whether a value is computed from the request body alone.
+
+        Module names may take part; parameters, other locals, other parts of
+        the request and defaults (``form.get("x", "all")``) may not.
+        """
+        found = False
+        stack: list[cst.CSTNode] = [value]
+        while stack:
+            node = stack.pop()
+            if _is_body_read(node):
+                found = True
+            elif isinstance(node, cst.Name):
+                name = node.value
+                if name in frame.body_names:
+                    found = True
+                elif name in frame.local_names or _is_request(node):
+                    return False
+            elif isinstance(node, cst.Attribute):
+                stack.append(node.value)
+            elif isinstance(node, cst.Call):
+                if _has_default(node):
+                    return False
+                stack.append(node.func)
+                stack.extend(arg.value for arg in node.args)
+            elif isinstance(node, _OPAQUE) or (
+                isinstance(node, cst.BooleanOperation)
+                and isinstance(node.operator, cst.Or)
+            ):
+                return False
+            else:
+                stack.extend(node.children)
+        return found
+
     def _note_target(self, frame: _Frame, target: cst.BaseExpression) -> None:
         if not isinstance(target, cst.Attribute) or _is_self(target.value):
+            return
+
+        # A change made only for POST is not what a commit on GET stores, and
+        # filling in a token just issued changes nothing that existed.
+        base = target.value
+        if isinstance(base, cst.Name) and base.value in frame.issued:
+            return
+
+        if not self._reaches_get(frame):
             return
 
         if _is_bookkeeping_field(target.attr.value):
@@ -704,16 +1001,10 @@ class GetRouteChangesState(Rule):
         if "GET" not in methods:
             return False
 
-        ancestors = self.context.ancestors
-        for index in range(len(ancestors) - 1, 0, -1):
-            parent = ancestors[index - 1]
-            if parent is frame.node:
-                break
-
+        for parent, child in self._enclosing(frame):
             if not isinstance(parent, cst.If):
                 continue
 
-            child = ancestors[index]
             if child is parent.body:
                 methods = methods & self._method_sets(parent.test, frame)[0]
             elif child is parent.orelse:
@@ -726,7 +1017,12 @@ class GetRouteChangesState(Rule):
         self, test: cst.BaseExpression, frame: _Frame
     ) -> tuple[frozenset[str], frozenset[str]]:
         """Return the methods for which ``test`` may be true, and may be false."""
+        if isinstance(test, cst.Await):
+            test = test.expression
+
         if isinstance(test, cst.Name):
+            if test.value in frame.empty_on_get:
+                return UNSAFE_METHODS, ALL_METHODS
             return frame.flags.get(test.value, (ALL_METHODS, ALL_METHODS))
 
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -741,15 +1037,19 @@ class GetRouteChangesState(Rule):
             return left[0] | right[0], left[1] & right[1]
 
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            tested = _none_test(test)
+            if tested is not None and tested[0] in frame.empty_on_get:
+                if tested[1]:
+                    return ALL_METHODS, UNSAFE_METHODS
+                return UNSAFE_METHODS, ALL_METHODS
             return _comparison_sets(test)
 
-        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute):
-            if test.func.attr.value in UNSAFE_CALLS:
-                return UNSAFE_METHODS, ALL_METHODS
-
-        if isinstance(test, cst.Attribute) and test.attr.value in BODY_ATTRIBUTES:
-            if _is_request(test.value):
-                return UNSAFE_METHODS, ALL_METHODS
+        if _is_body_read(test) or (
+            isinstance(test, cst.Call)
+            and isinstance(test.func, cst.Attribute)
+            and test.func.attr.value in UNSAFE_CALLS
+        ):
+            return UNSAFE_METHODS, ALL_METHODS
         return ALL_METHODS, ALL_METHODS
 
 
@@ -904,11 +1204,195 @@ def _starts_from_log(receiver: cst.BaseExpression) -> bool:
 def _takes_token(func: cst.FunctionDef) -> bool:
     """Tell whether the link carries a secret: a token or signature parameter."""
     params = func.params
-    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-        name = param.name.value.lower()
-        if name in TOKEN_NAMES or TOKEN_WORDS & set(name.split("_")):
-            return True
+    return any(
+        _is_token_name(param.name.value)
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params)
+    )
+
+
+def _is_token_name(name: str) -> bool:
+    """Tell whether a parameter, key or header name holds a secret."""
+    name = name.lower()
+    words = set(re.split(r"[\W_]+", name))
+    if words & CURSOR_WORDS:
+        return False
+    return name in TOKEN_NAMES or bool(TOKEN_WORDS & words)
+
+
+def _checks_secret(call: cst.Call) -> bool:
+    """Tell whether a call checks a secret, or reads one the client sent."""
+    func = call.func
+    name = _last_name(func)
+    if name in TOKEN_CHECKS:
+        return True
+
+    words = set(name.lower().split("_"))
+    if words & CHECK_WORDS and words & TOKEN_WORDS:
+        return True
+
+    if name != "get" or not isinstance(func, cst.Attribute):
+        return False
+
+    first = _argument(call)
+    key = string_value(first) if first is not None else None
+    return key is not None and _is_token_source(func.value) and _is_token_name(key)
+
+
+def _is_token_source(node: cst.BaseExpression) -> bool:
+    """Tell whether values read from ``node`` come from the link or headers."""
+    if dotted_name(node) in URL_KWARGS:
+        return True
+
+    return (
+        isinstance(node, cst.Attribute)
+        and node.attr.value in TOKEN_SOURCES
+        and _is_request(node.value)
+    )
+
+
+def _reads_link(node: cst.BaseExpression, frame: _Frame) -> bool:
+    """Tell whether a value comes from the query string, maybe through a local."""
+    values = [node]
+    if isinstance(node, cst.Name) and node.value in frame.values:
+        values.append(frame.values[node.value])
+    for value in values:
+        for item in (value, *descendants(value)):
+            if (
+                isinstance(item, cst.Attribute)
+                and item.attr.value in LINK_SOURCES
+                and _is_request(item.value)
+            ):
+                return True
     return False
+
+
+def _is_body_read(node: cst.CSTNode) -> bool:
+    """``request.form``, ``request.POST``, ``request.get_json()``: the body."""
+    if isinstance(node, cst.Attribute):
+        return node.attr.value in BODY_ATTRIBUTES and _is_request(node.value)
+
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        return node.func.attr.value in BODY_CALLS and _is_request(node.func.value)
+    return False
+
+
+def _is_fetched(value: cst.BaseExpression, frame: _Frame) -> bool:
+    """Tell whether a value is read or fetched, so empty input gives nothing."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+
+    if isinstance(value, cst.Name):
+        return value.value in frame.empty_on_get
+
+    if isinstance(value, (cst.Subscript, cst.Attribute)) or _is_body_read(value):
+        return True
+
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in FETCH_CALLS
+    )
+
+
+def _has_default(call: cst.Call) -> bool:
+    """``form.get("mode", "all")``: a default stands in for a missing value."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in ("get", "pop"):
+        return False
+    return len(_positional(call)) > 1 or keyword(call, "default") is not None
+
+
+def _bound_names(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for element in target.elements for n in _bound_names(element.value)]
+    return []
+
+
+def _missing_name(test: cst.BaseExpression) -> str | None:
+    """Return ``x`` for the tests ``not x``, ``x is None`` and ``x == None``."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = test.expression
+        return inner.value if isinstance(inner, cst.Name) else None
+
+    tested = _none_test(test) if isinstance(test, cst.Comparison) else None
+    if tested is not None and tested[1]:
+        return tested[0]
+    return None
+
+
+def _none_test(test: cst.Comparison) -> tuple[str, bool] | None:
+    """Return ``(x, True)`` for ``x is None`` or ``x == None``, ``False`` negated."""
+    if len(test.comparisons) != 1 or not isinstance(test.left, cst.Name):
+        return None
+
+    target = test.comparisons[0]
+    if not _is_none(target.comparator):
+        return None
+
+    if isinstance(target.operator, (cst.Is, cst.Equal)):
+        return test.left.value, True
+    if isinstance(target.operator, (cst.IsNot, cst.NotEqual)):
+        return test.left.value, False
+    return None
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _rebinds(body: cst.BaseSuite, name: str) -> bool:
+    """Tell whether a block assigns ``name`` at its own level."""
+    for stmt in suite_statements(body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+
+        for small in stmt.body:
+            targets = []
+            if isinstance(small, cst.Assign):
+                targets = [target.target for target in small.targets]
+            elif isinstance(small, cst.AnnAssign):
+                targets = [small.target]
+            if any(name in _bound_names(target) for target in targets):
+                return True
+    return False
+
+
+def _is_orphan_query(node: cst.BaseExpression) -> bool:
+    """Tell whether a query outer-joins and keeps rows whose joined row is None."""
+    outer = null = False
+    for item in (node, *descendants(node)):
+        if isinstance(item, cst.Call):
+            name = _last_name(item.func)
+            joined = keyword(item, OUTER_JOIN_KEYWORD)
+            if name in OUTER_JOINS or (joined is not None and is_true(joined.value)):
+                outer = True
+            elif name in NULL_TESTS and any(_is_none(arg.value) for arg in item.args):
+                null = True
+        elif isinstance(item, cst.Comparison) and len(item.comparisons) == 1:
+            target = item.comparisons[0]
+            if isinstance(target.operator, (cst.Equal, cst.Is)):
+                null = null or _is_none(target.comparator)
+    return outer and null
+
+
+def _mentions_session_key(node: cst.BaseExpression) -> bool:
+    return any(
+        isinstance(item, cst.Attribute) and item.attr.value == SESSION_KEY
+        for item in (node, *descendants(node))
+    )
+
+
+def _is_token_object(value: cst.BaseExpression) -> bool:
+    """``RemoteAuthToken()``: a new object of a class named for a token."""
+    if not isinstance(value, cst.Call):
+        return False
+
+    name = _last_name(value.func)
+    words = {word.lower() for word in _WORD.findall(name)}
+    return name[:1].isupper() and bool(words & TOKEN_WORDS)
 
 
 def _positional(call: cst.Call) -> list[cst.BaseExpression]:
@@ -946,11 +1430,35 @@ def _leading_text(node: cst.BaseExpression) -> str | None:
     return string_value(node)
 
 
-def _mentions_scratch(call: cst.Call) -> bool:
-    for arg in call.args[:1]:
-        for word in _WORD.findall(_call_text(arg.value)):
-            if word.lower() in SCRATCH_WORDS:
-                return True
+def _mentions_scratch(call: cst.Call, frame: _Frame) -> bool:
+    """Tell whether the path a call writes names scratch space or a cache.
+
+    A local name is followed to the value it was last given.
+    """
+    if not call.args:
+        return False
+
+    nodes: list[cst.CSTNode] = [call.args[0].value]
+    seen = 0
+    # A bound on the nodes read: ``path = path + suffix`` refers to itself.
+    while nodes and seen < 50:
+        node = nodes.pop()
+        seen += 1
+        if isinstance(node, cst.Name):
+            text = node.value
+            value = frame.values.get(text)
+            if value is not None:
+                nodes.append(value)
+        elif isinstance(node, cst.Attribute):
+            text = node.attr.value
+            nodes.append(node.value)
+        else:
+            text = string_value(node) or ""
+            if isinstance(node, cst.FormattedStringText):
+                text = node.value
+            nodes.extend(node.children)
+        if any(word.lower() in SCRATCH_WORDS for word in _WORD.findall(text)):
+            return True
     return False
 
 
