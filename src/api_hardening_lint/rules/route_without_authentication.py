@@ -13,7 +13,7 @@ from typing import Any
 
 import libcst as cst
 
-from api_hardening_lint.context import FileContext
+from api_hardening_lint.context import Bindings, FileContext
 from api_hardening_lint.frameworks.routes import ANY_METHOD, VERBS, Route
 from api_hardening_lint.nodes import (
     compound_blocks,
@@ -49,6 +49,8 @@ DRF_METHODS = frozenset(_FACTS["drf"]["methods"])
 DJANGO_ATTRIBUTES = frozenset(_FACTS["drf"]["django_attributes"])
 DJANGO_METHODS = frozenset(_FACTS["drf"]["django_methods"])
 DRF_DECORATORS = frozenset(_FACTS["drf"]["decorators"])
+PLUGIN_ROUTES = frozenset(_FACTS["plugins"]["protected_routes"])
+PLUGIN_SWITCHES = tuple(_FACTS["plugins"]["switches"])
 LOGIN_MIDDLEWARE = _FACTS["settings"]["login_middleware"]
 DRF_DEFAULT_KEY = _FACTS["settings"]["drf_key"]
 _CHECKS = _FACTS["checks"]
@@ -76,6 +78,8 @@ _PUBLIC_NAME_WORDS = frozenset(
         "signout",
         "signup",
         "register",
+        "registration",
+        "resend",
         "oauth",
         "oauth2",
         "callback",
@@ -128,6 +132,9 @@ _GUARD_TEXT = re.compile(
     rb"|PermissionDenied|NotAuthenticated|permission_classes|Mixin\b|verify_jwt"
     rb"|OAuth2|HTTPBearer|HTTPBasic|APIKey|has_perm|check_access|request\.user"
     rb"|g\.user|class \w+\([^)]*View"
+    # A wrapper with another decorator stacked under ``wraps``: the guard may be
+    # that decorator.
+    rb"|@(?:functools\.)?wraps\([^)\n]*\)[ \t]*\n[ \t]*@"
 )
 # What the guard facts record: decorators, dependencies, view bases, mixins,
 # permission classes and auth objects. A module of models, forms or queries
@@ -141,7 +148,9 @@ _GUARD_SHAPE = re.compile(
     rb"|api_?key|scope|principal|identity|account)\w*\("
     rb"|(?:HTTPBasic|HTTPBearer|OAuth2\w*|APIKey\w*|HTTP\w*Auth|current_user)\("
     # A decorator whatever its name: a function with another def at its top.
-    rb"|^(?:async )?def [^\n]*\n(?:[^\n]*\n){0,6}?[ \t]+(?:async )?def ",
+    rb"|^(?:async )?def [^\n]*\n(?:[^\n]*\n){0,6}?[ \t]+(?:async )?def "
+    # A method of a service class that branches on the caller's login.
+    rb"|^[ \t]+if [^\n]*\bis_authenticated\b",
     re.MULTILINE,
 )
 _WIRING_TEXT = re.compile(
@@ -151,11 +160,16 @@ _WIRING_TEXT = re.compile(
 )
 _SETTINGS_TEXT = re.compile(
     rb"LoginRequiredMiddleware|DEFAULT_PERMISSION_CLASSES|Admin\w*Middleware"
+    rb"|[\"'](?!django\.)\w+\.\w+\.middlewares?\.\w+[\"']"
 )
+# A middleware of a sub-package of the project (``shop.control.middleware``):
+# one that refuses anonymous callers guards the views of that sub-package.
+_AREA_MIDDLEWARE = re.compile(r"^(?!django\.)(\w+\.\w+(?:\.\w+)*)\.middlewares?\.\w+$")
 # A project middleware that guards the admin area, like Misago's.
 _ADMIN_MIDDLEWARE = re.compile(
     r"^(?!django\.)[\w.]*\.Admin\w*(Auth|Login)\w*Middleware$"
 )
+_SECRET_NAME = re.compile(r"(?i)(^|_)(secret|signature)$")
 # URL parameters that make the link itself the credential.
 _CAPABILITIES = frozenset({"secret", "signature", "signed_token", "uidb64"})
 # Test projects and fixtures that a test-file pattern does not name.
@@ -177,6 +191,19 @@ _SAVES = frozenset(
     {"save", "delete", "bulk_create", "bulk_update", "get_or_create"}
     | {"update_or_create", "add", "remove", "commit", "send", "delay"}
 )
+# Method names too common to identify one project method by name alone: those
+# of the builtin containers and strings, HTTP verbs and the generic writes.
+_COMMON_METHODS = (
+    frozenset(n for t in (dict, list, set, str, bytes) for n in dir(t))
+    | {v.lower() for v in VERBS}
+    | _GENERIC_WRITES
+    | _SAVES
+    | {"list", "retrieve", "run", "execute", "call"}
+)
+_REDIRECT = re.compile(r"(?i)redirect")
+# A URL name or path of a login page: ``"shop:customer.login"``, ``"/login/"``.
+_LOGIN_URL = re.compile(r"(?i)(^|[:./_-])(log_?in|sign_?in)([/._-]|$)")
+_URL_BUILDING = re.compile(r"(?i)redirect|url|reverse|^format$|^quote|urlencode")
 # Calls that only build an answer.
 _ANSWERS = re.compile(r"Response$|^jsonify$|^make_response$")
 
@@ -217,6 +244,10 @@ def _is_check(node: cst.CSTNode) -> bool:
 
     if isinstance(node, cst.Call):
         name = dotted_name(node.func)
+        # ``orders.filter().get_with_secret_check(...)``: a method of a call.
+        if name is None and isinstance(node.func, cst.Attribute):
+            return bool(CHECK_CALL.match(node.func.attr.value))
+
         if name is None:
             return False
 
@@ -234,6 +265,29 @@ def _is_check(node: cst.CSTNode) -> bool:
             and bool(SESSION_WORDS.search(_subscript_text(node)))
         )
 
+    if isinstance(node, cst.Comparison):
+        return _compares_secret(node)
+
+    return False
+
+
+def _compares_secret(node: cst.Comparison) -> bool:
+    """Tell whether a comparison tests a secret, as ``order.secret ==
+    kwargs["secret"]`` does for the link that carries it."""
+    if not all(
+        isinstance(c.operator, (cst.Equal, cst.NotEqual)) for c in node.comparisons
+    ):
+        return False
+
+    for operand in (node.left, *(c.comparator for c in node.comparisons)):
+        for child in (operand, *descendants(operand)):
+            name = None
+            if isinstance(child, cst.Attribute):
+                name = child.attr.value
+            elif isinstance(child, cst.Subscript):
+                name = _subscript_text(child)
+            if name and _SECRET_NAME.search(name):
+                return True
     return False
 
 
@@ -380,10 +434,13 @@ class _FileAuth:
 
     # Names.
 
-    def absolute(self, name: str) -> str:
-        """Return the project-wide dotted name that ``name`` refers to here."""
+    def absolute(self, name: str, local: Bindings | None = None) -> str:
+        """Return the project-wide dotted name that ``name`` refers to here,
+        reading the imports of a function first when ``local`` holds them."""
         head, _, rest = name.partition(".")
-        imported = self.context.bindings.imports.get(head)
+        imported = local.imports.get(head) if local is not None else None
+        if imported is None:
+            imported = self.context.bindings.imports.get(head)
         if imported is None:
             return f"{_module(self.context.path)}.{name}"
 
@@ -408,7 +465,11 @@ class _FileAuth:
     def _guard(self, name: str, depth: int) -> str | None:
         if name in self.functions:
             func = self.functions[name]
-            if self.checks(func.body) or self._decorated_auth(func):
+            if (
+                self.checks(func.body)
+                or self._decorated_auth(func)
+                or self._guarded_wrapper(func)
+            ):
                 return AUTH
             for target in _depends_targets(func):
                 if self.dependency(target, depth + 1) == AUTH:
@@ -442,6 +503,14 @@ class _FileAuth:
             if name and self.decorator_name(name) == AUTH:
                 return True
         return False
+
+    def _guarded_wrapper(self, func: cst.FunctionDef) -> bool:
+        """Tell whether the inner function a decorator returns is itself
+        guarded, as a wrapper stacked on ``login_required``."""
+        return any(
+            isinstance(stmt, cst.FunctionDef) and self._method_decorated(stmt)
+            for stmt in suite_statements(func.body)
+        )
 
     def decorator_name(self, name: str) -> str | None:
         """Classify a decorator by name alone: AUTH, NEUTRAL or None if unknown."""
@@ -497,6 +566,10 @@ class _FileAuth:
             if _last(base) in MIXINS:
                 return True
 
+        for decorator in self._class_decorators(node).values():
+            if self.checks(decorator.body, (cst.ClassDef, cst.Lambda)):
+                return True
+
         for stmt in suite_statements(node.body):
             if isinstance(stmt, cst.FunctionDef):
                 name = stmt.name.value
@@ -507,6 +580,12 @@ class _FileAuth:
                     return True
 
                 if self.checks(stmt.body, _FUNCTIONS):
+                    return True
+
+                if name == "as_view" and self._wraps_in_guard(stmt):
+                    return True
+
+                if name == "dispatch" and _redirects_to_login(stmt):
                     return True
             elif isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -526,6 +605,88 @@ class _FileAuth:
                     ):
                         return True
         return False
+
+    def _wraps_in_guard(self, func: cst.FunctionDef) -> bool:
+        """Tell whether ``as_view`` hands the view to an auth decorator:
+        ``return staff_member_required()(view)``."""
+        for child in descendants(func.body, _FUNCTIONS):
+            if isinstance(child, cst.Call) and self.class_decorator(child) == AUTH:
+                return True
+        return False
+
+    @staticmethod
+    def decorator_names(node: cst.ClassDef) -> set[str]:
+        """Return the last names of the decorators on a class's methods."""
+        names = set()
+        for stmt in suite_statements(node.body):
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+
+            for decorator in stmt.decorators:
+                expr = decorator.decorator
+                if isinstance(expr, cst.Call):
+                    expr = expr.func
+                name = dotted_name(expr)
+                if name:
+                    names.add(_last(name))
+        return names
+
+    def _class_decorators(
+        self, node: cst.ClassDef, used: set[str] | None = None
+    ) -> dict[str, cst.FunctionDef]:
+        """Return the decorators, defined in a class or in this file, that the
+        class's methods use (or that ``used`` names), by name."""
+        methods = {
+            s.name.value: s
+            for s in suite_statements(node.body)
+            if isinstance(s, cst.FunctionDef)
+        }
+        names = self.decorator_names(node) if used is None else used
+        found = {}
+        for name in sorted(names):
+            target = methods.get(name) or self.functions.get(name)
+            if target is not None:
+                found[name] = target
+        return found
+
+    def preconditions(
+        self, node: cst.ClassDef, used: set[str] | None = None
+    ) -> dict[str, list[str]]:
+        """Return, by decorator, the methods of other objects that the
+        decorators of a class call (``get_driver().connection_manager(sid)``):
+        the project's facts tell whether one of them checks the caller.
+
+        Without ``used``, the decorators a class defines for its subclasses
+        count too (``@BaseView.check_precondition``).
+        """
+        if used is None:
+            used = self.decorator_names(node) | {
+                s.name.value
+                for s in suite_statements(node.body)
+                if isinstance(s, cst.FunctionDef) and _returns_inner(s)
+            }
+        found: dict[str, list[str]] = {}
+        for decorator, func in self._class_decorators(node, used).items():
+            names: list[str] = []
+            for child in descendants(func.body, (cst.ClassDef, cst.Lambda)):
+                if not (
+                    isinstance(child, cst.Call)
+                    and isinstance(child.func, cst.Attribute)
+                ):
+                    continue
+
+                # The class's own methods are read with the class.
+                name = child.func.attr.value
+                if dotted_name(child.func.value) in ("self", "cls") or name in names:
+                    continue
+
+                if name in _COMMON_METHODS or name.startswith("__"):
+                    continue
+
+                names.append(name)
+            if names:
+                found[decorator] = names[:12]
+        return found
 
     def _listed_guard(self, value: cst.BaseExpression) -> bool:
         if not isinstance(value, (cst.List, cst.Tuple)):
@@ -689,13 +850,19 @@ class AuthGuards(FactCollector):
             if not _CLASS_HINT.search(name) and not node.bases:
                 continue
 
+            auth = found.class_guards(node)
             guards[f"{module}.{name}"] = {
-                "auth": found.class_guards(node),
+                "auth": auth,
                 "bases": found.class_bases(node),
                 "allow_any": found.allows_any(node),
                 "sets": found.sets_permissions(node),
                 "checks": _checking_methods(found, node),
             }
+            preconditions = [] if auth else found.preconditions(node)
+            if preconditions:
+                guards[f"{module}.{name}"]["preconditions"] = preconditions
+            if name.endswith("Middleware") and _refuses(found, node):
+                guards[f"{module}.{name}"]["refuses"] = True
         for name in found.calls:
             verdict = found.guard(name)
             if verdict == AUTH:
@@ -703,7 +870,38 @@ class AuthGuards(FactCollector):
         return guards or None
 
 
-_CLASS_HINT = re.compile(r"View|Mixin|Permission|Endpoint|Resource|API|Api")
+_CLASS_HINT = re.compile(r"View|Mixin|Permission|Endpoint|Resource|API|Api|Middleware")
+
+
+def _refuses(found: _FileAuth, node: cst.ClassDef) -> bool:
+    """Tell whether a method of a class both looks at the caller and turns
+    them away (401, 403, a denial or a redirect to the login page); reading
+    the user to pick a language or time zone guards nothing."""
+    for stmt in suite_statements(node.body):
+        if not isinstance(stmt, cst.FunctionDef) or not found.checks(
+            stmt.body, _FUNCTIONS
+        ):
+            continue
+
+        for child in descendants(stmt.body, _FUNCTIONS):
+            if _is_refusal(child):
+                return True
+    return False
+
+
+def _is_refusal(node: cst.CSTNode) -> bool:
+    if isinstance(node, cst.Integer):
+        return node.value in STATUSES
+
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        name = node.value if isinstance(node, cst.Name) else node.attr.value
+        return name in DENIALS or bool(STATUS_NAMES.match(name))
+
+    if isinstance(node, cst.Call):
+        last = _last(dotted_name(node.func) or "").lower()
+        return "redirect" in last and "login" in last
+
+    return False
 
 
 def _project_calls(found: _FileAuth, func: cst.FunctionDef) -> list[str]:
@@ -713,6 +911,7 @@ def _project_calls(found: _FileAuth, func: cst.FunctionDef) -> list[str]:
     calling ``check_auth_token``); the facts of that module decide.
     """
     names: list[str] = []
+    local = _local_imports(func)
     for child in descendants(func.body, (cst.ClassDef, cst.Lambda)):
         if not isinstance(child, cst.Call):
             continue
@@ -722,14 +921,90 @@ def _project_calls(found: _FileAuth, func: cst.FunctionDef) -> list[str]:
             continue
 
         head = name.split(".", 1)[0]
-        imported = head in found.context.bindings.imports
+        imported = head in found.context.bindings.imports or head in local.imports
         if not imported and not (name in found.functions and name != func.name.value):
             continue
 
-        absolute = found.absolute(name)
+        absolute = found.absolute(name, local)
         if absolute not in names:
             names.append(absolute)
+    # The decorators stacked on the wrapper it returns, often imported inside
+    # the function to avoid an import cycle.
+    for stmt in suite_statements(func.body):
+        if not isinstance(stmt, cst.FunctionDef):
+            continue
+
+        for decorator in stmt.decorators:
+            expr = decorator.decorator
+            name = dotted_name(expr.func if isinstance(expr, cst.Call) else expr)
+            head = (name or "").split(".", 1)[0]
+            if name and (
+                head in local.imports or head in found.context.bindings.imports
+            ):
+                absolute = found.absolute(name, local)
+                if absolute not in names:
+                    names.insert(0, absolute)
     return names[:12]
+
+
+def _returns_true(func: cst.FunctionDef) -> bool:
+    body = _without_docstring(suite_statements(func.body))
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        return False
+
+    statement = body[0].body[0]
+    return (
+        isinstance(statement, cst.Return)
+        and isinstance(statement.value, cst.Name)
+        and statement.value.value == "True"
+    )
+
+
+def _redirects_to_login(func: cst.FunctionDef) -> bool:
+    """Tell whether a ``dispatch`` can send the caller to a login page before
+    the view runs, as a mixin requiring a signed-in customer does."""
+    for child in descendants(func.body, _FUNCTIONS):
+        if not isinstance(child, cst.Call):
+            continue
+
+        if not _REDIRECT.search(_last(dotted_name(child.func) or "")):
+            continue
+
+        for inner in descendants(child):
+            if isinstance(inner, cst.SimpleString) and _LOGIN_URL.search(
+                string_value(inner) or ""
+            ):
+                return True
+    return False
+
+
+def _returns_inner(func: cst.FunctionDef) -> bool:
+    """Tell whether a function defines another one and returns it, as a
+    decorator does."""
+    inner = set()
+    for stmt in suite_statements(func.body):
+        if isinstance(stmt, cst.FunctionDef):
+            inner.add(stmt.name.value)
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if (
+                    isinstance(small, cst.Return)
+                    and isinstance(small.value, cst.Name)
+                    and small.value.value in inner
+                ):
+                    return True
+    return False
+
+
+def _local_imports(func: cst.FunctionDef) -> Bindings:
+    """Return the names that imports at the top of ``func`` bind."""
+    local = Bindings()
+    for stmt in suite_statements(func.body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    local.add_import(small)
+    return local
 
 
 def _checking_methods(found: _FileAuth, node: cst.ClassDef) -> list[str]:
@@ -978,6 +1253,7 @@ class AuthSettings(FactCollector):
     def collect(cls, context: FileContext) -> Any:
         login = admin = False
         drf: list[str] | None = None
+        areas: list[str] = []
         for child in descendants(context.module, _FUNCTIONS):
             if isinstance(child, cst.SimpleString):
                 value = string_value(child) or ""
@@ -985,18 +1261,21 @@ class AuthSettings(FactCollector):
                     login = True
                 elif _ADMIN_MIDDLEWARE.search(value):
                     admin = True
+                elif _AREA_MIDDLEWARE.match(value) and value not in areas:
+                    areas.append(value)
             elif (
                 isinstance(child, cst.DictElement)
                 and string_value(child.key) == DRF_DEFAULT_KEY
             ):
                 drf = _string_items(child.value)
-        if not login and not admin and drf is None:
+        if not login and not admin and drf is None and not areas:
             return None
 
         return {
             "login_middleware": login,
             "admin_middleware": admin,
             "drf_permissions": drf,
+            "area_middleware": areas,
         }
 
 
@@ -1022,8 +1301,10 @@ class _Project:
     middleware: bool
     wrapped: set[str]
     bases: set[str]
+    checking_methods: set[str]
     login_middleware: bool
     admin_middleware: bool
+    area_middleware: list[str]
     drf_permissions: list[str] | None
     has_settings: bool
 
@@ -1093,8 +1374,12 @@ def _project(index: ProjectIndex) -> _Project:
         middleware=middleware,
         wrapped=wrapped,
         bases={_last(b) for data in guards.values() for b in data.get("bases", ())},
+        checking_methods={
+            m for data in guards.values() for m in data.get("checks", ())
+        },
         login_middleware=any(d["login_middleware"] for d in settings),
         admin_middleware=any(d.get("admin_middleware") for d in settings),
+        area_middleware=[m for d in settings for m in d.get("area_middleware", ())],
         drf_permissions=drf,
         has_settings=bool(settings),
     )
@@ -1166,6 +1451,21 @@ def _hooked_answer(project: _Project, owner: str) -> bool:
     )
 
 
+def _area_answer(project: _Project, module: str) -> bool:
+    """Tell whether a middleware of the module's sub-package refuses
+    anonymous callers."""
+    dotted = f".{module}."
+    for name in project.area_middleware:
+        area = _AREA_MIDDLEWARE.match(name).group(1)
+        if f".{area}." not in dotted:
+            continue
+
+        record = project.find(name)
+        if record is not None and record.get("refuses"):
+            return True
+    return False
+
+
 def _drf_default_answer(project: _Project) -> bool:
     listed = project.drf_permissions
     return bool(listed) and not all(_last(name) in ALLOW_ANY for name in listed)
@@ -1177,6 +1477,7 @@ _QUESTIONS: dict[str, Callable[..., Any]] = {
     "app-auth": lambda p: p.middleware or p.app_auth,
     "app-hook": lambda p: p.app_hook,
     "admin-middleware": lambda p: p.admin_middleware,
+    "area-middleware": _area_answer,
     "base": lambda p, name: name in p.bases,
     "checks": _checks_answer,
     "class": lambda p, name: p.find(name),
@@ -1186,6 +1487,7 @@ _QUESTIONS: dict[str, Callable[..., Any]] = {
     "hooked": _hooked_answer,
     "included": lambda p, name: _in(name, p.includes),
     "login-middleware": lambda p: p.login_middleware,
+    "method": lambda p, name: name in p.checking_methods,
     "wrapped": lambda p, name: _in(name, p.wrapped),
 }
 
@@ -1268,7 +1570,11 @@ class RouteWithoutAuthentication(Rule):
 
         # Read last, for the few routes left: a view whose only forms serve a
         # public flow (a member search, a login form) is public by intent.
-        if _only_public_forms(route.handler) or _is_inert(route):
+        if (
+            _only_public_forms(route.handler)
+            or _is_inert(route)
+            or _only_redirects(route.handler)
+        ):
             return
 
         methods = _method_label(route.methods)
@@ -1546,6 +1852,8 @@ class RouteWithoutAuthentication(Rule):
         handler = route.handler
         if isinstance(handler, cst.ClassDef) and self._class_state(handler)["auth"]:
             verdict.protected = True
+        elif self._plugin_protected(route):
+            verdict.protected = True
         if verdict.protected:
             return
 
@@ -1565,6 +1873,35 @@ class RouteWithoutAuthentication(Rule):
             f"no before_request hook on {kind}",
             "no login check in the handler",
         ]
+
+    def _plugin_protected(self, route: Route) -> bool:
+        """Tell whether a plugin framework requires a login for the route, as
+        OctoPrint does for a blueprint plugin's routes unless the plugin
+        turns it off."""
+        handler = route.handler
+        if not isinstance(handler, cst.FunctionDef):
+            return False
+
+        names = {
+            self.context.qualname(d.decorator.func) or ""
+            for d in handler.decorators
+            if isinstance(d.decorator, cst.Call)
+        }
+        if not names & PLUGIN_ROUTES:
+            return False
+
+        for node in self._file.classes.values():
+            methods = {
+                s.name.value: s
+                for s in suite_statements(node.body)
+                if isinstance(s, cst.FunctionDef)
+            }
+            if methods.get(handler.name.value) is not handler:
+                continue
+
+            switch = next((methods[n] for n in PLUGIN_SWITCHES if n in methods), None)
+            return switch is None or _returns_true(switch)
+        return False
 
     def _flask_hooked(self, owner: str) -> bool:
         if not owner:
@@ -1630,6 +1967,9 @@ class RouteWithoutAuthentication(Rule):
     def _admin_guarded(self) -> bool:
         return "admin" in self.context.path.split("/") and self.ask("admin-middleware")
 
+    def _area_guarded(self) -> bool:
+        return self.ask("area-middleware", _module(self.context.path))
+
     def _django_function(self, route: Route, verdict: _Verdict) -> None:
         if self._admin_guarded():
             return self._protect(verdict)
@@ -1652,6 +1992,10 @@ class RouteWithoutAuthentication(Rule):
             for d in route.handler.decorators
         }
         if not names & LOGIN_NOT_REQUIRED and self.ask("login-middleware"):
+            verdict.protected = True
+            return
+
+        if self._area_guarded():
             verdict.protected = True
             return
 
@@ -1696,7 +2040,7 @@ class RouteWithoutAuthentication(Rule):
             verdict.missing = ["permission_classes allows anyone to call it"]
             return
 
-        if self.ask("login-middleware"):
+        if self.ask("login-middleware") or self._area_guarded():
             return self._protect(verdict)
 
         if drf and not state["sets"] and self._drf_default():
@@ -1725,13 +2069,28 @@ class RouteWithoutAuthentication(Rule):
     def _protect(verdict: _Verdict) -> None:
         verdict.protected = True
 
+    def _precondition_checks(self, node: cst.ClassDef, used: set[str]) -> bool:
+        """Tell whether the methods of a view pass through a decorator that
+        calls a project method checking the caller."""
+        calls = self._file.preconditions(node, used)
+        return any(self.ask("method", m) for names in calls.values() for m in names)
+
+    def _base_preconditions(self, record: dict, used: set[str]) -> bool:
+        preconditions = record.get("preconditions", {})
+        return any(
+            self.ask("method", m)
+            for name in sorted(used & preconditions.keys())
+            for m in preconditions[name]
+        )
+
     def _drf_default(self) -> bool:
         return self.ask("drf-default")
 
     def _class_state(self, node: cst.ClassDef) -> dict:
         """Follow a view class and its bases, local and project-wide."""
         state = {"auth": False, "allow_any": False, "sets": False, "unknown": None}
-        if self._file.class_guards(node):
+        used = self._file.decorator_names(node)
+        if self._file.class_guards(node) or self._precondition_checks(node, used):
             state["auth"] = True
             return state
 
@@ -1749,7 +2108,10 @@ class RouteWithoutAuthentication(Rule):
             local = base.rsplit(".", 1)[0] == _module(self.context.path)
             if local and last in self._file.classes:
                 parent = self._file.classes[last]
-                if self._file.class_guards(parent):
+                used |= self._file.decorator_names(parent)
+                if self._file.class_guards(parent) or self._precondition_checks(
+                    parent, used
+                ):
                     state["auth"] = True
                     return state
                 state["allow_any"] = state["allow_any"] or self._file.allows_any(parent)
@@ -1773,7 +2135,7 @@ class RouteWithoutAuthentication(Rule):
                     state["unknown"] = state["unknown"] or last
                 continue
 
-            if record.get("auth"):
+            if record.get("auth") or self._base_preconditions(record, used):
                 state["auth"] = True
                 return state
             state["allow_any"] = state["allow_any"] or record.get("allow_any", False)
@@ -1857,16 +2219,48 @@ def _only_checks(node: cst.CSTNode) -> bool:
     return True
 
 
-def _is_inert(route: Route) -> bool:
-    """Tell whether a function view ignores its request and only answers, as a
-    metrics beacon returning 204 does: nothing to protect."""
-    handler = route.handler
-    if not isinstance(handler, cst.FunctionDef):
+def _only_redirects(handler: cst.CSTNode) -> bool:
+    """Tell whether a view only sends the caller to another URL, as the old
+    address of a moved endpoint does: the target route guards itself."""
+    if isinstance(handler, cst.FunctionDef):
+        funcs = [handler]
+    elif isinstance(handler, cst.ClassDef):
+        funcs = [
+            s for s in suite_statements(handler.body) if isinstance(s, cst.FunctionDef)
+        ]
+    else:
         return False
 
-    body = [
+    return bool(funcs) and all(_returns_redirect(func) for func in funcs)
+
+
+def _returns_redirect(func: cst.FunctionDef) -> bool:
+    body = _without_docstring(suite_statements(func.body))
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        return False
+
+    statement = body[0].body[0]
+    if not isinstance(statement, cst.Return) or not isinstance(
+        statement.value, cst.Call
+    ):
+        return False
+
+    if not _REDIRECT.search(_last(dotted_name(statement.value.func) or "")):
+        return False
+
+    # Only URL building inside: nothing is read from storage or written.
+    for child in descendants(statement.value):
+        if isinstance(child, cst.Call) and not _URL_BUILDING.search(
+            _last(dotted_name(child.func) or "")
+        ):
+            return False
+    return True
+
+
+def _without_docstring(body: list[cst.CSTNode]) -> list[cst.CSTNode]:
+    return [
         s
-        for s in suite_statements(handler.body)
+        for s in body
         if not (
             isinstance(s, cst.SimpleStatementLine)
             and all(
@@ -1876,6 +2270,16 @@ def _is_inert(route: Route) -> bool:
             )
         )
     ]
+
+
+def _is_inert(route: Route) -> bool:
+    """Tell whether a function view ignores its request and only answers, as a
+    metrics beacon returning 204 does: nothing to protect."""
+    handler = route.handler
+    if not isinstance(handler, cst.FunctionDef):
+        return False
+
+    body = _without_docstring(suite_statements(handler.body))
     if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
         return False
 
