@@ -8,14 +8,14 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from api_hardening_lint import runner
+from api_hardening_lint import engine, runner
 from api_hardening_lint.config import Config, ConfigError, load_config
 from api_hardening_lint.context import Bindings, collect_module_bindings
 from api_hardening_lint.engine import analyze_source
 from api_hardening_lint.noqa import is_suppressed, noqa_codes
 from api_hardening_lint.positions import node_ranges
 from api_hardening_lint.project import FactCollector, module_name
-from api_hardening_lint.rule import Level, Rule
+from api_hardening_lint.rule import FileReport, Level, Rule
 from api_hardening_lint.walker import walk
 from conftest import FIXTURES
 
@@ -163,6 +163,28 @@ def test_skip_file_comment_skips_the_whole_file():
     source = b"# api-hardening-lint: skip-file\n" + WEAK_FLASK
 
     assert analyze_source("app.py", source, Config()).findings == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(FIXTURES.glob("AHL*/*.py"))[:40],
+    ids=lambda p: p.relative_to(FIXTURES).as_posix(),
+)
+def test_parsing_without_node_checks_builds_the_same_tree(path):
+    source = path.read_bytes()
+
+    fast = engine._parse(path.name, source, FileReport(path=path.name))
+
+    assert fast is not None
+    assert fast.deep_equals(cst.parse_module(source))
+    assert fast.code == source.decode("utf-8")
+
+
+def test_nodes_made_after_parsing_are_still_checked():
+    engine._parse("x.py", b"x = 1\n", FileReport(path="x.py"))
+
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
 
 
 def test_file_without_trigger_text_is_not_parsed():
