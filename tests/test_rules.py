@@ -83,3 +83,30 @@ def test_secret_trigger_skips_data_tables_but_not_named_defaults():
 
     assert not rule.wants((FIXTURES / "AHL101/silent_data_tables.py").read_bytes())
     assert rule.wants((FIXTURES / "AHL101/fire_fallback_only.py").read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        (b'URL = "postgres://app:{password}@db/app"\n', False),
+        (b'URL = "postgres://user:password@localhost/app"\n', False),
+        (b'URL = "redis://cache:Tr0ub4dor@cache:6379/0"\n', True),
+        (b"thighs_count = weights_total\n", False),
+        (b'GH = "ghs_' + b"a1B2" * 9 + b'"\n', True),
+        (b"sk_live_total = is_live_window\n", False),
+        (b'KEY = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEow..."\n', True),
+        (b'User.objects.create_user("ann", "a@example.org", "pw-1")\n', True),
+        (
+            b'User.objects.create_user(\n    "ann",\n    "a@example.org",\n    "pw-1",\n)\n',
+            True,
+        ),
+        (b'User.objects.create_user("ann", "a@example.org")\n', False),
+        (b"User.objects.create_user(name, email, password)\n", False),
+        (b'user.set_password("pw-1")\n', True),
+        (b"user.set_password(form.cleaned_data[key])\n", False),
+    ],
+)
+def test_secret_trigger_reads_urls_and_token_formats_as_the_rule_does(text, wanted):
+    rule = next(cls for cls in rule_classes() if cls.id == "AHL101")
+
+    assert rule.wants(text) is wanted

@@ -25,7 +25,12 @@ SUGGESTION = "none"
 
 
 def text_matches(triggers: tuple[Trigger, ...], source: bytes) -> bool:
-    """Tell whether any trigger occurs in ``source``; no triggers match all."""
+    """Tell whether any trigger occurs in ``source``; no triggers match all.
+
+    Patterns are fastest when they start with literal text, so a pattern for
+    the start of a line starts with a newline instead of ``^``; it also
+    matches at the start of the text.
+    """
     if not triggers:
         return True
 
@@ -35,7 +40,13 @@ def text_matches(triggers: tuple[Trigger, ...], source: bytes) -> bool:
                 return True
         elif trigger.search(source):
             return True
+        elif trigger.pattern[:2] == rb"\n" and trigger.match(b"\n" + source[:_HEAD]):
+            return True
     return False
+
+
+# How much of the text a line-start pattern is tried on at the very start.
+_HEAD = 4096
 
 
 class Level(enum.IntEnum):

@@ -23,7 +23,7 @@ from api_hardening_lint.nodes import (
 )
 from api_hardening_lint.positions import node_ranges
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import UNSAFE, Fix, Level, Rule
+from api_hardening_lint.rule import UNSAFE, Fix, Level, Rule, text_matches
 
 logger = logging.getLogger(__name__)
 
@@ -126,19 +126,32 @@ _MODE = re.compile(r"^[rwxabt+U]+$")
 _OPAQUE = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 # The text a finding needs, both: a route or view, and a call that may write.
-_ROUTE_TEXT = re.compile(
-    rb"@[\w.]+\.(?:route|get|api_route)\(|\.(?:add_url_rule|add_api_route)\("
-    rb"|@api_view|@expose\(|\bRoute\(|\bdef (?:get|list|retrieve)\(\s*self"
-    rb"|^(?:async )?def [a-z]\w*\(\s*request\b",
-    re.MULTILINE,
-)
-_WRITE_TEXT = re.compile(
-    rb"\.(?:"
-    + b"|".join(
-        re.escape(name.encode())
-        for name in sorted(_WRITE_METHODS - {"open"} - _FILE_FUNCTION_NAMES)
+# Each pattern starts with literal text, which the regular expression engine
+# finds fast; a line start is a newline (see ``text_matches``).
+_ROUTE_TEXT = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rb"@[\w.]+\.(?:route|get|api_route)\(",
+        rb"\.(?:add_url_rule|add_api_route)\(",
+        rb"@api_view",
+        rb"@expose\(",
+        rb"Route(?<!\wRoute)\(",
+        rb"def(?<!\wdef) (?:get|list|retrieve)\(\s*self",
+        rb"\n(?:async )?def [a-z]\w*\(\s*request\b",
     )
-    + rb")\(|\bopen\(|\b(?:os|shutil)\.\w+\("
+)
+_WRITE_TEXT = (
+    re.compile(
+        rb"\.(?:"
+        + b"|".join(
+            re.escape(name.encode())
+            for name in sorted(_WRITE_METHODS - {"open"} - _FILE_FUNCTION_NAMES)
+        )
+        + rb")\("
+    ),
+    re.compile(rb"open(?<!\wopen)\("),
+    re.compile(rb"os(?<!\wos)\.\w+\("),
+    re.compile(rb"shutil(?<!\wshutil)\.\w+\("),
 )
 
 # Kinds of write, strongest first.
@@ -201,7 +214,7 @@ class GetRouteChangesState(Rule):
 
     @classmethod
     def wants(cls, source: bytes) -> bool:
-        return bool(_ROUTE_TEXT.search(source) and _WRITE_TEXT.search(source))
+        return text_matches(_ROUTE_TEXT, source) and text_matches(_WRITE_TEXT, source)
 
     def __init__(self, context) -> None:
         super().__init__(context)

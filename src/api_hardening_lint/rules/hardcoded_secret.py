@@ -48,37 +48,67 @@ EXAMPLE_KEYS = frozenset(_FACTS["contexts"]["examples"])
 ENUM_BASES = frozenset(_FACTS["contexts"]["enum_bases"])
 
 # What the text of a file with a hardcoded secret holds, checked before parsing:
-# a secret-looking word soon followed by a string literal (``SECRET_KEY = "``,
-# ``"PASSWORD": "``, ``getenv("API_TOKEN", "``, ``password: str = Field("``) ...
-_SECRET_WORD = (
-    rb"(?:secret|passw|passphrase|pwd|pass\b|token|apikey|api-key|(?:"
-    + b"|".join(re.escape(q.encode()) for q in sorted(KEY_QUALIFIERS))
-    + rb")[_-]?key)"
+# a name ending in a secret word soon followed by a string literal
+# (``SECRET_KEY = "``, ``"PASSWORD": "``, ``getenv("API_TOKEN", "``,
+# ``password: str = Field("``) ... The rule judges a name by its last word, so
+# ``password_hash`` and ``max_tokens`` need not be parsed for.
+_SECRET_WORDS = (
+    rb"secret",
+    rb"passw(?:or)?d",
+    rb"passphrase",
+    rb"pwd",
+    rb"pass",
+    rb"token",
+    rb"apikey",
+    rb"api-key",
+    *(re.escape(q.encode()) + rb"[_-]?key" for q in sorted(KEY_QUALIFIERS)),
 )
-# Matched against the lowercased text: sre's case-insensitive matching is
-# several times slower than lowercasing once.
-_NAME_THEN_LITERAL = re.compile(
-    _SECRET_WORD + rb"\w*['\"]?\]?\)?[ \t]*"
-    rb"(?::[ \t]*[\w\[\]., |]+?)?[ \t]*(?P<sep>[:=,(]|\bor\b)[ \t]*"
-    rb"(?:[\w.]+\([ \t]*)?(?:\w+=)?[rRbBuU]{0,2}['\"][^'\"\n]"
+# One pattern per word, each starting with the word: the regular expression
+# engine finds literal text fast, and an alternation of words slowly. Matched
+# against the lowercased text: case-insensitive matching is slower still.
+_NAME_THEN_LITERAL = tuple(
+    re.compile(
+        word + rb"(?!\w)['\"]?\]?\)?[ \t]*"
+        rb"(?::[ \t]*[\w\[\]., |]+?)?[ \t]*(?P<sep>[:=,(]|\bor\b)[ \t]*"
+        rb"(?:[\w.]+\([ \t]*)?(?:\w+=)?[rRbBuU]{0,2}['\"][^'\"\n]"
+    )
+    for word in _SECRET_WORDS
 )
 # ... or a call that takes a key or password, a URL with a password, or the
 # prefix of a known token format.
-_CALL_TEXT = re.compile(
-    rb"jwt|hmac\.new|itsdangerous|Fernet|BasicAuth|DigestAuth|\.login\(|"
-    rb"set_password\(|create_(?:super)?user\("
+# ``set_password("x")`` and ``password="x"`` are names followed by a literal;
+# ``create_user("u", "e", "x")`` needs its third argument to be one.
+_CALL_TEXT = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rb"jwt",
+        rb"hmac\.new",
+        rb"itsdangerous",
+        rb"Fernet",
+        rb"BasicAuth",
+        rb"DigestAuth",
+        rb"\.login\(",
+        rb"create_(?:super)?user\(\s*[^,()]+,\s*[^,()]+,\s*[rRbBuU]{0,2}['\"]",
+    )
 )
-_URL_WITH_PASSWORD = re.compile(rb"://[^\s'\"/:@]*:[^\s'\"/@]+@")
+_URL_WITH_PASSWORD = re.compile(rb"://[^\s'\"/:@]*:(?P<password>[^\s'\"/@]+)@")
 TRIGGERS = (
-    _CALL_TEXT,
+    *_CALL_TEXT,
     _URL_WITH_PASSWORD,
     *(hint.encode() for _, hints, _ in FORMATS for hint in hints),
 )
+# The same formats for the text test: a hint, then the whole pattern, unless
+# the value may span escapes or lines in the source (``"-----BEGIN ...\\n"``).
+_FORMAT_TEXT = tuple(
+    (
+        tuple(hint.encode() for hint in hints),
+        None if r"\s" in pattern.pattern else re.compile(pattern.pattern.encode()),
+    )
+    for _, hints, pattern in FORMATS
+)
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_TUPLE_START = re.compile(
-    rb"(?:^|[^\w)\]])[ \t]*[(\[][ \t]*[rbu]{0,2}$", re.MULTILINE
-)
+_TUPLE_START = re.compile(rb"(?:^|[^\w)\]])[ \t]*[(\[][ \t]*[rbu]{0,2}$", re.MULTILINE)
 
 
 def _opens_tuple(text: bytes, start: int) -> bool:
@@ -308,13 +338,32 @@ def _url_password(text: str) -> tuple[str, str] | None:
         return None
 
     password = match["password"]
-    if password.lower() in URL_PLACEHOLDERS or _is_placeholder(password):
-        return None
-
-    if any(mark in password for mark in _TEMPLATE_MARKS):
+    if not _is_url_password(password):
         return None
 
     return match["scheme"], password
+
+
+def _is_url_password(password: str) -> bool:
+    """Tell whether the password part of a URL is a value, not a placeholder
+    (``user:password@``) or a template (``{password}``)."""
+    if password.lower() in URL_PLACEHOLDERS or _is_placeholder(password):
+        return False
+
+    return not any(mark in password for mark in _TEMPLATE_MARKS)
+
+
+def _text_has_secret_format(source: bytes) -> bool:
+    """Tell whether the text holds a URL with a password or a known token."""
+    for match in _URL_WITH_PASSWORD.finditer(source):
+        if _is_url_password(match["password"].decode("utf-8", "replace")):
+            return True
+
+    return any(
+        pattern is None or pattern.search(source)
+        for hints, pattern in _FORMAT_TEXT
+        if any(hint in source for hint in hints)
+    )
 
 
 def _target_name(target: cst.BaseExpression) -> str | None:
@@ -377,13 +426,14 @@ class HardcodedSecret(Rule):
 
     @classmethod
     def wants(cls, source: bytes) -> bool:
-        if text_matches(TRIGGERS, source):
+        if text_matches(_CALL_TEXT, source) or _text_has_secret_format(source):
             return True
 
         lower = source.lower()
         return any(
             match["sep"] != b"," or not _opens_tuple(lower, match.start())
-            for match in _NAME_THEN_LITERAL.finditer(lower)
+            for pattern in _NAME_THEN_LITERAL
+            for match in pattern.finditer(lower)
         )
 
     def __init__(self, context) -> None:

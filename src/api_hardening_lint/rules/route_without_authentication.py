@@ -25,7 +25,7 @@ from api_hardening_lint.nodes import (
 )
 from api_hardening_lint.project import FactCollector, ProjectIndex, module_name
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import Fix, Level, Rule
+from api_hardening_lint.rule import Fix, Level, Rule, text_matches
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ STATUSES = frozenset(str(code) for code in _CHECKS["statuses"])
 STATUS_NAMES = re.compile(_CHECKS["status_names"])
 PUBLIC_WORDS = frozenset(_FACTS["public"]["words"])
 PUBLIC_VIEWS = frozenset(_FACTS["public"]["views"])
+PUBLIC_FORMS = frozenset(_FACTS["public"]["forms"])
 UNSAFE_METHODS = frozenset(_FACTS["severity"]["unsafe_methods"])
 SENSITIVE_WORDS = frozenset(_FACTS["severity"]["sensitive_words"])
 
@@ -126,41 +127,92 @@ _ROUTE_TEXT = re.compile(
     rb"|def \w+\(\s*request\b"
 )
 # Strong evidence only: most files of a web app mention sessions or users.
-_GUARD_TEXT = re.compile(
-    rb"current_user|is_authenticated|is_anonymous|\b40[13]\b|HTTP_40[13]"
-    rb"|[Aa]uthorization|get_current_user|_required\b|Unauthorized|Forbidden"
-    rb"|PermissionDenied|NotAuthenticated|permission_classes|Mixin\b|verify_jwt"
-    rb"|OAuth2|HTTPBearer|HTTPBasic|APIKey|has_perm|check_access|request\.user"
-    rb"|g\.user|class \w+\([^)]*View"
-    # A wrapper with another decorator stacked under ``wraps``: the guard may be
-    # that decorator.
-    rb"|@(?:functools\.)?wraps\([^)\n]*\)[ \t]*\n[ \t]*@"
+# Each trigger pattern starts with literal text, which the regular expression
+# engine finds fast; a word boundary is checked after the word
+# (``Depends(?<!\wDepends)``), and a line start is a newline (see
+# ``text_matches``).
+_GUARD_TEXT = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rb"current_user",
+        rb"is_authenticated",
+        rb"is_anonymous",
+        rb"40[13](?<!\w40[13])\b",
+        rb"HTTP_40[13]",
+        rb"Authorization",
+        rb"authorization",
+        rb"get_current_user",
+        rb"_required\b",
+        rb"Unauthorized",
+        rb"Forbidden",
+        rb"PermissionDenied",
+        rb"NotAuthenticated",
+        rb"permission_classes",
+        rb"Mixin\b",
+        rb"verify_jwt",
+        rb"OAuth2",
+        rb"HTTPBearer",
+        rb"HTTPBasic",
+        rb"APIKey",
+        rb"has_perm",
+        rb"check_access",
+        rb"request\.user",
+        rb"g\.user",
+        rb"class \w+\([^)]*View",
+        # A wrapper with another decorator stacked under ``wraps``: the guard
+        # may be that decorator.
+        rb"@(?:functools\.)?wraps\([^)\n]*\)[ \t]*\n[ \t]*@",
+    )
 )
 # What the guard facts record: decorators, dependencies, view bases, mixins,
 # permission classes and auth objects. A module of models, forms or queries
 # mentions users and permissions too, but defines none of these.
-_GUARD_SHAPE = re.compile(
-    rb"@(?:functools\.)?wraps\b|\b(?:Depends|Security)\("
-    rb"|^class \w*(?:View|Mixin|Permission|Endpoint|Resource|API|Api|Auth|Access"
-    rb"|Login|Guard)\w*[(:]"
-    rb"|^(?:async )?def \w*(?i:login|logged|auth|perm|require|access|protect|admin"
-    rb"|staff|superuser|token|jwt|role|secure|guard|signed_in|user|verify|credential"
-    rb"|api_?key|scope|principal|identity|account)\w*\("
-    rb"|(?:HTTPBasic|HTTPBearer|OAuth2\w*|APIKey\w*|HTTP\w*Auth|current_user)\("
-    # A decorator whatever its name: a function with another def at its top.
-    rb"|^(?:async )?def [^\n]*\n(?:[^\n]*\n){0,6}?[ \t]+(?:async )?def "
-    # A method of a service class that branches on the caller's login.
-    rb"|^[ \t]+if [^\n]*\bis_authenticated\b",
-    re.MULTILINE,
+_GUARD_SHAPE = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rb"@(?:functools\.)?wraps\b",
+        rb"Depends(?<!\wDepends)\(",
+        rb"Security(?<!\wSecurity)\(",
+        rb"\nclass \w*(?:View|Mixin|Permission|Endpoint|Resource|API|Api|Auth"
+        rb"|Access|Login|Guard)\w*[(:]",
+        rb"\n(?:async )?def \w*(?i:login|logged|auth|perm|require|access|protect"
+        rb"|admin|staff|superuser|token|jwt|role|secure|guard|signed_in|user|verify"
+        rb"|credential|api_?key|scope|principal|identity|account)\w*\(",
+        rb"HTTPBasic\(",
+        rb"HTTPBearer\(",
+        rb"OAuth2\w*\(",
+        rb"APIKey\w*\(",
+        rb"HTTP\w*Auth\(",
+        rb"current_user\(",
+        # A decorator whatever its name: a function with another def at its top.
+        rb"\n(?:async )?def [^\n]*\n(?:[^\n]*\n){0,6}?[ \t]+(?:async )?def ",
+        # A method of a service class that branches on the caller's login.
+        rb"\n[ \t]+if [^\n]*\bis_authenticated\b",
+    )
 )
-_WIRING_TEXT = re.compile(
-    rb"before_(?:app_)?request|include_router|add_middleware|\.middleware\("
-    rb"|FastAPI\([^)]*dependencies|login_required\(|permission_required\("
-    rb"|user_passes_test\(|staff_member_required\("
+_WIRING_TEXT = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rb"before_(?:app_)?request",
+        rb"include_router",
+        rb"add_middleware",
+        rb"\.middleware\(",
+        rb"FastAPI\([^)]*dependencies",
+        rb"login_required\(",
+        rb"permission_required\(",
+        rb"user_passes_test\(",
+        rb"staff_member_required\(",
+    )
 )
-_SETTINGS_TEXT = re.compile(
-    rb"LoginRequiredMiddleware|DEFAULT_PERMISSION_CLASSES|Admin\w*Middleware"
-    rb"|[\"'](?!django\.)\w+\.\w+\.middlewares?\.\w+[\"']"
+_SETTINGS_TEXT = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rb"LoginRequiredMiddleware",
+        rb"DEFAULT_PERMISSION_CLASSES",
+        rb"Admin\w*Middleware",
+        # A project middleware in a string; which ones count is read later.
+        rb"\.middlewares?\.\w+[\"']",
+    )
 )
 # A middleware of a sub-package of the project (``shop.control.middleware``):
 # one that refuses anonymous callers guards the views of that sub-package.
@@ -821,11 +873,11 @@ class AuthGuards(FactCollector):
     """Functions and classes of the project that do or do not guard access."""
 
     name = "auth-guards"
-    triggers = (_GUARD_TEXT,)
+    triggers = _GUARD_TEXT
 
     @classmethod
     def wants(cls, source: bytes, path: str) -> bool:
-        return super().wants(source, path) and bool(_GUARD_SHAPE.search(source))
+        return super().wants(source, path) and text_matches(_GUARD_SHAPE, source)
 
     @classmethod
     def collect(cls, context: FileContext) -> Any:
@@ -1053,7 +1105,7 @@ class AuthWiring(FactCollector):
     """Hooks, included routers, middleware and URL wrappers that guard routes."""
 
     name = "auth-wiring"
-    triggers = (_WIRING_TEXT,)
+    triggers = _WIRING_TEXT
 
     @classmethod
     def collect(cls, context: FileContext) -> Any:
@@ -1247,7 +1299,7 @@ class AuthSettings(FactCollector):
     """Django settings that protect every view: login middleware, DRF defaults."""
 
     name = "auth-settings"
-    triggers = (_SETTINGS_TEXT,)
+    triggers = _SETTINGS_TEXT
 
     @classmethod
     def collect(cls, context: FileContext) -> Any:
@@ -2175,7 +2227,7 @@ def _unwrap_method_decorator(
 
 def _only_public_forms(handler: cst.CSTNode) -> bool:
     """Tell whether every form a view uses serves a public flow, as a member
-    list whose POST is a ``UserSearchForm``."""
+    list whose POST is a ``UserSearchForm`` or a waiting-list sign-up does."""
     forms = set()
     for child in descendants(handler, (cst.Lambda,)):
         if isinstance(child, (cst.Name, cst.Attribute)):
@@ -2185,9 +2237,8 @@ def _only_public_forms(handler: cst.CSTNode) -> bool:
     if not forms:
         return False
 
-    return all(
-        {w.lower() for w in _WORD.findall(form)} & _PUBLIC_NAME_WORDS for form in forms
-    )
+    public = _PUBLIC_NAME_WORDS | PUBLIC_FORMS
+    return all({w.lower() for w in _WORD.findall(form)} & public for form in forms)
 
 
 def _only_checks(node: cst.CSTNode) -> bool:
