@@ -104,3 +104,18 @@ def module_name(path: str) -> str:
     if parts and parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
+
+
+def resolve_relative(name: str, path: str) -> str:
+    """Turn ``..views.bp`` into the dotted name it means in the file at ``path``."""
+    dots = len(name) - len(name.lstrip("."))
+    if not dots:
+        return name
+
+    parts = (module_name(path) or PurePosixPath(path).stem).split(".")
+    if PurePosixPath(path).name != "__init__.py":
+        parts = parts[:-1]
+    if dots > 1:
+        parts = parts[: len(parts) - (dots - 1)]
+    rest = name[dots:]
+    return ".".join([*parts, rest]) if rest else ".".join(parts)

@@ -23,7 +23,12 @@ from api_hardening_lint.nodes import (
     string_value,
     suite_statements,
 )
-from api_hardening_lint.project import FactCollector, ProjectIndex, module_name
+from api_hardening_lint.project import (
+    FactCollector,
+    ProjectIndex,
+    module_name,
+    resolve_relative,
+)
 from api_hardening_lint.registry import knowledge
 from api_hardening_lint.rule import Fix, Level, Rule, text_matches
 
@@ -497,7 +502,7 @@ class _FileAuth:
             return f"{_module(self.context.path)}.{name}"
 
         full = f"{imported}.{rest}" if rest else imported
-        return _resolve_relative(full, self.context.path)
+        return resolve_relative(full, self.context.path)
 
     def is_local(self, name: str) -> bool:
         return name in self.functions or name in self.classes or name in self.calls
@@ -840,21 +845,6 @@ def _assigned_name(small: cst.BaseSmallStatement) -> str | None:
 
 def _module(path: str) -> str:
     return module_name(path) or PurePosixPath(path).stem
-
-
-def _resolve_relative(name: str, path: str) -> str:
-    """Turn ``..views.bp`` into the dotted name it means in the file at ``path``."""
-    dots = len(name) - len(name.lstrip("."))
-    if not dots:
-        return name
-
-    parts = _module(path).split(".")
-    if PurePosixPath(path).name != "__init__.py":
-        parts = parts[:-1]
-    if dots > 1:
-        parts = parts[: len(parts) - (dots - 1)]
-    rest = name[dots:]
-    return ".".join([*parts, rest]) if rest else ".".join(parts)
 
 
 # Facts about other files.

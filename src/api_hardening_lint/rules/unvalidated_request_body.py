@@ -13,10 +13,14 @@ import libcst as cst
 from api_hardening_lint.context import FileContext
 from api_hardening_lint.nodes import dotted_name, keyword
 from api_hardening_lint.positions import node_ranges
-from api_hardening_lint.project import FactCollector, ProjectIndex, module_name
+from api_hardening_lint.project import (
+    FactCollector,
+    ProjectIndex,
+    module_name,
+    resolve_relative,
+)
 from api_hardening_lint.registry import knowledge
 from api_hardening_lint.rule import Fix, Level, Rule
-from api_hardening_lint.rules.route_without_authentication import _resolve_relative
 
 logger = logging.getLogger(__name__)
 
@@ -332,7 +336,7 @@ def _absolute(
 ) -> str | None:
     qualname = context.qualname(node)
     if qualname is not None:
-        return _resolve_relative(qualname, context.path)
+        return resolve_relative(qualname, context.path)
 
     if isinstance(node, cst.Name) and node.value in local:
         return f"{module}.{node.value}"
@@ -1082,7 +1086,7 @@ class UnvalidatedRequestBody(Rule):
             return None
 
         qualname = self._qualname(value.func)
-        return _resolve_relative(qualname, self.context.path) if qualname else None
+        return resolve_relative(qualname, self.context.path) if qualname else None
 
     def _class_kind(self, func: cst.BaseExpression) -> str | None:
         """Say whether calling ``func`` builds a validator, a form or an ORM model."""
