@@ -110,3 +110,39 @@ def test_secret_trigger_reads_urls_and_token_formats_as_the_rule_does(text, want
     rule = next(cls for cls in rule_classes() if cls.id == "AHL101")
 
     assert rule.wants(text) is wanted
+
+
+_VIEW = b"""from flask import Flask, jsonify
+
+app = Flask(__name__)
+
+
+@app.route("/run")
+def run():
+    try:
+        return jsonify(done=work())
+    except ValueError as exc:
+        %s
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "wanted"),
+    [
+        (b"return jsonify(error=str(exc)), 400", True),
+        (b"return jsonify(error=repr( exc )), 400", True),
+        (b"return jsonify(error=exc.args), 400", True),
+        (b'return jsonify(error=f"failed: {exc}"), 400', True),
+        (b'return jsonify(error=f"failed: {exc!r}"), 400', True),
+        (b'return jsonify(error="failed: %s" % exc), 400', True),
+        (b'return jsonify(error="%s: %s" % (name, exc)), 400', True),
+        (b'return jsonify(error="failed: {}".format(exc)), 400', True),
+        (b'return jsonify(error=traceback.format_exc()), 500', True),
+        (b'log.warning("failed: %s", exc)\n        return jsonify(error="bad"), 400', False),
+        (b'return jsonify(error="bad input"), 400', False),
+    ],
+)
+def test_error_detail_trigger_needs_the_exception_turned_into_text(line, wanted):
+    rule = next(cls for cls in rule_classes() if cls.id == "AHL402")
+
+    assert rule.wants(_VIEW % line) is wanted

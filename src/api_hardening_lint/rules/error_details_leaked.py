@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ import libcst as cst
 
 from api_hardening_lint.nodes import descendants, dotted_name, keyword, string_value
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import SUGGESTION, UNSAFE, Fix, Level, Rule
+from api_hardening_lint.rule import SUGGESTION, UNSAFE, Fix, Level, Rule, text_matches
 
 logger = logging.getLogger(__name__)
 
@@ -156,15 +157,55 @@ _ANSWER_TEXT = re.compile(
 )
 
 
+# A file that registers error handlers may leak through a handler's parameter;
+# elsewhere the exception bound by ``except ... as name`` must be turned into
+# text: ``str(name)``, ``name.args``, ``f"{name}"``, ``"%s" % name``,
+# ``"{}".format(name)``, or a traceback call.
+_HANDLER_TEXT = tuple(
+    re.compile(re.escape(name.encode()))
+    for name in sorted(HANDLER_DECORATORS | HANDLER_REGISTRATIONS | HANDLER_MAPPINGS)
+) + (re.compile(rb"handler\d\d\d"),)
+_TRACEBACK_TEXT = tuple(
+    re.compile(re.escape(call.rsplit(".", 1)[-1].encode()))
+    for call in sorted(TRACEBACK_CALLS)
+)
+_EXCEPT_NAME = re.compile(rb"except\b[^:\n]*\bas\s+(\w+)")
+
+
+@functools.lru_cache(maxsize=64)
+def _detail_use(name: bytes) -> re.Pattern[bytes]:
+    """Return a pattern for text that turns the exception ``name`` into text."""
+    name = re.escape(name)
+    calls = b"|".join(re.escape(c.encode()) for c in sorted(TEXT_CALLS))
+    attributes = b"|".join(re.escape(a.encode()) for a in sorted(TEXT_ATTRIBUTES))
+    return re.compile(
+        rb"(?<![\w.])(?:" + calls + rb")\(\s*" + name + rb"\b"
+        rb"|\b" + name + rb"\.(?:" + attributes + rb")\b"
+        rb"|\{\s*" + name + rb"\s*[!:}.\[]"
+        # ``% name`` or ``% (a, name)``, not ``"%s", name`` in a logging call.
+        rb"|%\s*\(?\s*(?:[^()\n'\"]*,\s*)?" + name + rb"\b"
+        rb"|\.format\([^\n]*\b" + name + rb"\b"
+    )
+
+
 class ErrorDetailsLeaked(Rule):
     id = "AHL402"
 
     @classmethod
     def wants(cls, source: bytes) -> bool:
-        return bool(
+        if not (
             _DETAIL_TEXT.search(source)
             and _WEB_TEXT.search(source)
             and _ANSWER_TEXT.search(source)
+        ):
+            return False
+
+        if text_matches(_HANDLER_TEXT, source) or text_matches(_TRACEBACK_TEXT, source):
+            return True
+
+        return any(
+            _detail_use(name).search(source)
+            for name in set(_EXCEPT_NAME.findall(source))
         )
 
     def __init__(self, context) -> None:

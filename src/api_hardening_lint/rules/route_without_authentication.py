@@ -125,11 +125,18 @@ _PUBLIC_NAME_PAIRS = (
     ("forgot",),
     ("create", "account"),
 )
-_ROUTE_TEXT = re.compile(
-    rb"@[\w.]+\.(?:route|get|post|put|patch|delete|api_route|websocket)\("
-    rb"|\.(?:add_url_rule|add_api_route|add_route|register)\(|urlpatterns"
-    rb"|class \w+\([^)]*(?:View|ViewSet|Resource|Endpoint)\b|api_view|expose\("
-    rb"|def \w+\(\s*request\b"
+# A handler this file defines: the rule judges only those, so a ``urls.py`` or
+# a router that registers views of other modules is not parsed for it.
+_ROUTE_TEXT = tuple(
+    re.compile(pattern)
+    for pattern in (
+        rb"@[\w.]+\.(?:route|get|post|put|patch|delete|api_route|websocket)\(",
+        rb"\.(?:add_url_rule|add_api_route|add_route)\(",
+        rb"class \w+\([^)]*(?:View|ViewSet|Resource|Endpoint)\b",
+        rb"api_view",
+        rb"expose\(",
+        rb"def \w+\(\s*request\b",
+    )
 )
 # Strong evidence only: most files of a web app mention sessions or users.
 # Each trigger pattern starts with literal text, which the regular expression
@@ -1550,7 +1557,7 @@ class _Verdict:
 
 class RouteWithoutAuthentication(Rule):
     id = "AHL201"
-    triggers = (_ROUTE_TEXT,)
+    triggers = _ROUTE_TEXT
     facts = (AuthGuards, AuthWiring, AuthSettings)
 
     @classmethod
