@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -319,6 +319,34 @@ def with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Ca
             comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         )
     return call.with_changes(args=[*args, new])
+
+
+def bound_names(target: cst.BaseExpression) -> list[str]:
+    """Return the names an assignment target binds: ``a``, ``a, (b, c)``."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for element in target.elements for n in bound_names(element.value)]
+    return []
+
+
+def assigns_name(statements: Sequence[cst.CSTNode], name: str) -> bool:
+    """Tell whether statements assign ``name`` at their own level, not in a
+    nested block: ``name = ...``, ``name: T = ...``, ``name += ...``."""
+    for stmt in statements:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+
+        for small in stmt.body:
+            targets = []
+            if isinstance(small, cst.Assign):
+                targets = [target.target for target in small.targets]
+            elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                targets = [small.target]
+            if any(name in bound_names(target) for target in targets):
+                return True
+    return False
 
 
 def suite_statements(body: cst.BaseSuite) -> list[cst.CSTNode]:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from api_hardening_lint.nodes import (
+    assigns_name,
     dotted_name,
     environ_words,
     header_writes,
@@ -532,7 +533,7 @@ class CorsAllowsAnyOrigin(Rule):
                 Fix(_ORIGINS_FIX), "the setting is assigned with other names"
             )
 
-        if self._assigns(listing):
+        if assigns_name(self.context.module.body, listing):
             description = (
                 f"set {name.value} = False, so the {listing} already listed apply;"
                 f" {_ORIGINS_UNSAFE}"
@@ -551,22 +552,6 @@ class CorsAllowsAnyOrigin(Rule):
             value=environ_words(ORIGINS_VARIABLE),
         )
         return Fix(description, UNSAFE, ((node, listed),), ("os",))
-
-    def _assigns(self, name: str) -> bool:
-        """Tell whether the module assigns ``name`` at its top level."""
-        for stmt in self.context.module.body:
-            if not isinstance(stmt, cst.SimpleStatementLine):
-                continue
-
-            for small in stmt.body:
-                targets = []
-                if isinstance(small, cst.Assign):
-                    targets = [t.target for t in small.targets]
-                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-                    targets = [small.target]
-                if any(getattr(t, "value", None) == name for t in targets):
-                    return True
-        return False
 
     def _refused(self, advice: str | Fix, reason: str) -> Fix:
         logger.info("refused the %s fix in %s: %s", self.id, self.context.path, reason)

@@ -11,7 +11,13 @@ from pathlib import PurePosixPath
 
 import libcst as cst
 
-from api_hardening_lint.nodes import descendants, dotted_name, keyword, string_value
+from api_hardening_lint.nodes import (
+    bound_names,
+    descendants,
+    dotted_name,
+    keyword,
+    string_value,
+)
 from api_hardening_lint.registry import knowledge
 from api_hardening_lint.rule import SUGGESTION, UNSAFE, Fix, Level, Rule, text_matches
 
@@ -250,7 +256,7 @@ class ErrorDetailsLeaked(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         frame = self._frames[-1]
         for target in node.targets:
-            for name in _target_names(target.target):
+            for name in bound_names(target.target):
                 frame.held.pop(name, None)
 
         if frame.node is not None or len(node.targets) != 1:
@@ -591,7 +597,7 @@ class ErrorDetailsLeaked(Rule):
             targets = [node.target]
         frame = self._frames[-1]
         for target in targets:
-            for name in _target_names(target):
+            for name in bound_names(target):
                 frame.held[name] = detail
 
     def _is_load(self, node: cst.Name) -> bool:
@@ -973,12 +979,3 @@ def _carries_body(call: cst.Call, arg: cst.Arg, spec: dict) -> bool:
     if "body_at" in spec:
         return index == spec["body_at"]
     return index != spec.get("status_at")
-
-
-def _target_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _target_names(e.value)]
-    return []

@@ -11,6 +11,8 @@ import libcst as cst
 
 from api_hardening_lint.frameworks.routes import Route
 from api_hardening_lint.nodes import (
+    assigns_name,
+    bound_names,
     descendants,
     dotted_name,
     is_true,
@@ -374,13 +376,13 @@ class GetRouteChangesState(Rule):
 
     def visit_For(self, node: cst.For) -> None:
         if self._stack:
-            self._stack[-1].local_names.update(_bound_names(node.target))
+            self._stack[-1].local_names.update(bound_names(node.target))
 
     def _bind(
         self, frame: _Frame, target: cst.BaseExpression, value: cst.BaseExpression
     ) -> None:
         """Record what a local name now holds."""
-        names = _bound_names(target)
+        names = bound_names(target)
         if not names:
             return
 
@@ -927,7 +929,7 @@ class GetRouteChangesState(Rule):
                 continue
 
             name = _missing_name(parent.test)
-            if name is not None and _rebinds(parent.body, name):
+            if name is not None and assigns_name(suite_statements(parent.body), name):
                 return True
         return False
 
@@ -1315,15 +1317,6 @@ def _has_default(call: cst.Call) -> bool:
     return len(_positional(call)) > 1 or keyword(call, "default") is not None
 
 
-def _bound_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for element in target.elements for n in _bound_names(element.value)]
-    return []
-
-
 def _missing_name(test: cst.BaseExpression) -> str | None:
     """Return ``x`` for the tests ``not x``, ``x is None`` and ``x == None``."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -1354,23 +1347,6 @@ def _none_test(test: cst.Comparison) -> tuple[str, bool] | None:
 
 def _is_none(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
-
-
-def _rebinds(body: cst.BaseSuite, name: str) -> bool:
-    """Tell whether a block assigns ``name`` at its own level."""
-    for stmt in suite_statements(body):
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-
-        for small in stmt.body:
-            targets = []
-            if isinstance(small, cst.Assign):
-                targets = [target.target for target in small.targets]
-            elif isinstance(small, cst.AnnAssign):
-                targets = [small.target]
-            if any(name in _bound_names(target) for target in targets):
-                return True
-    return False
 
 
 def _is_orphan_query(node: cst.BaseExpression) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 import libcst as cst
 
 from api_hardening_lint.context import FileContext
-from api_hardening_lint.nodes import dotted_name, keyword
+from api_hardening_lint.nodes import bound_names, dotted_name, keyword
 from api_hardening_lint.positions import node_ranges
 from api_hardening_lint.project import (
     FactCollector,
@@ -532,7 +532,7 @@ class UnvalidatedRequestBody(Rule):
             return
 
         origins = self._taint(node.iter)
-        for name in _target_names(node.target):
+        for name in bound_names(node.target):
             if origins:
                 frame.tainted[name] = origins
             else:
@@ -811,7 +811,7 @@ class UnvalidatedRequestBody(Rule):
                     frame.fixed.discard(target.value.value)
                 continue
 
-            for name in _target_names(target):
+            for name in bound_names(target):
                 frame.forms.pop(name, None)
                 if origins:
                     frame.tainted[name] = origins
@@ -1557,15 +1557,6 @@ def _is_true(node: cst.BaseExpression) -> bool:
 
 def _is_false(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value in ("False", "None")
-
-
-def _target_names(target: cst.BaseExpression) -> list[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [n for e in target.elements for n in _target_names(e.value)]
-    return []
 
 
 def _parameter(func: cst.FunctionDef, where: int | str, on_self: bool) -> str | None:
