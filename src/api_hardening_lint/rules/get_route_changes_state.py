@@ -229,6 +229,13 @@ class GetRouteChangesState(Rule):
         self._memo: dict[tuple[int, int], list[Evidence]] = {}
         # Module functions some code of this file calls: helpers, not views.
         self._called: set[str] = set()
+        # Queries for dangling rows and lookups by the session key need their
+        # words in the text; most files have neither, and skip looking.
+        source = context.source
+        self._orphans_possible = any(
+            word.encode() in source for word in (*OUTER_JOINS, OUTER_JOIN_KEYWORD)
+        )
+        self._session_key_possible = SESSION_KEY.encode() in source
         self._definitions(context.module)
 
     def _definitions(self, module: cst.Module) -> None:
@@ -393,8 +400,11 @@ class GetRouteChangesState(Rule):
         facts = (
             (frame.body_names, body),
             (frame.empty_on_get, empty),
-            (frame.orphans, _is_orphan_query(value)),
-            (frame.own_rows, _mentions_session_key(value)),
+            (frame.orphans, self._orphans_possible and _is_orphan_query(value)),
+            (
+                frame.own_rows,
+                self._session_key_possible and _mentions_session_key(value),
+            ),
             (frame.issued, _is_token_object(value)),
         )
         for name in names:
@@ -898,7 +908,10 @@ class GetRouteChangesState(Rule):
             if isinstance(receiver, cst.Name) and receiver.value in frame.own_rows:
                 return True
 
-            if _mentions_session_key(receiver) or _is_orphan_query(receiver):
+            if self._session_key_possible and _mentions_session_key(receiver):
+                return True
+
+            if self._orphans_possible and _is_orphan_query(receiver):
                 return True
 
         for parent, child in self._enclosing(frame):
