@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import libcst as cst
 import pytest
@@ -436,6 +437,50 @@ def test_a_file_is_analyzed_again_only_when_an_answer_changes(tmp_path, monkeypa
     assert (unchanged.reanalyzed, unchanged.findings) == (0, [])
     assert changed.reanalyzed == 1
     assert [f.message for f in changed.findings] == ["marks: MARK_Z"]
+
+
+class _CountsPrints(Rule):
+    id = "AHL997"
+    name = "counts-prints"
+    summary = "uses print"
+    triggers = (b"print",)
+    runs: ClassVar[list[str]] = []
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.runs.append(context.path)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "print":
+            self.report(node, "print call")
+
+
+@pytest.mark.parametrize(
+    ("comment", "runs"),
+    [("", 1), ("  # noqa: AHL999", 2)],
+    ids=["only the asking rule again", "every rule again beside a noqa comment"],
+)
+def test_a_second_pass_runs_again_only_the_rules_that_asked(
+    tmp_path, monkeypatch, comment, runs
+):
+    from api_hardening_lint import engine
+
+    rules = [_ReadsMarks, _CountsPrints]
+    monkeypatch.setattr(engine, "enabled_rules", lambda config: rules)
+    monkeypatch.setattr(_CountsPrints, "runs", [])
+    _write(tmp_path / "pkg" / "marks.py", "MARK_Z = 1\n")
+    _write(tmp_path / "pkg" / "use.py", f"print(USE_MARKS){comment}\n")
+    config = Config(root=tmp_path)
+    files = list(runner.discover([str(tmp_path)], config))
+
+    result = runner.run(files, config, jobs=1, use_cache=False)
+
+    assert result.reanalyzed == 1
+    assert [(f.rule_id, f.message) for f in result.findings] == [
+        ("AHL997", "print call"),
+        ("AHL998", "marks: MARK_Z"),
+    ]
+    assert sum(path.endswith("use.py") for path in _CountsPrints.runs) == runs
 
 
 def test_module_names_come_from_paths():

@@ -59,6 +59,11 @@ def is_suppressed(rule_id: str, line: str) -> bool:
 _NAMES_OUR_CODES = re.compile(rb"#\s*noqa\s*:[^\n]*AHL", re.IGNORECASE)
 
 
+def names_our_codes(source: bytes) -> bool:
+    """Tell whether a noqa comment in ``source`` may name one of our codes."""
+    return bool(_NAMES_OUR_CODES.search(source))
+
+
 def unused_codes(
     source: bytes, found: Iterable[tuple[int, str]], rule_ids: Collection[str]
 ) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -70,7 +75,7 @@ def unused_codes(
     never are. A comment that also names AHL006 (or AHL0, AHL00) keeps its
     codes on purpose and is not reported.
     """
-    if not _NAMES_OUR_CODES.search(source):
+    if not names_our_codes(source):
         return []
 
     comments = _comments(source)

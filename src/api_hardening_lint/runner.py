@@ -19,7 +19,7 @@ from pathlib import Path
 from api_hardening_lint import __version__
 from api_hardening_lint.config import Config
 from api_hardening_lint.diagnostics import PARSE_ERROR, UNREADABLE, diagnostic
-from api_hardening_lint.noqa import has_skip_file
+from api_hardening_lint.noqa import has_skip_file, names_our_codes
 from api_hardening_lint.project import EMPTY_INDEX, ProjectIndex
 from api_hardening_lint.rule import FileReport, Finding
 
@@ -293,7 +293,7 @@ def _init_worker(config: Config, project: ProjectIndex) -> None:
     logging.getLogger().setLevel(logging.WARNING)
 
 
-def _run_chunk(task: str, items: list[tuple[str, bytes]]) -> list[FileReport]:
+def _run_chunk(task: str, items: list[tuple]) -> list[FileReport]:
     config = _worker["config"]
     if _worker["rules"] is None:
         _worker["rules"] = _engine().enabled_rules(config)
@@ -301,10 +301,11 @@ def _run_chunk(task: str, items: list[tuple[str, bytes]]) -> list[FileReport]:
 
     if task == _SECOND:
         project = _worker["project"]
-        return [
-            analyze_source(path, source, config, _worker["rules"], project=project)
-            for path, source in items
-        ]
+        reports = []
+        for path, source, only in items:
+            rules = [r for r in _worker["rules"] if only is None or r.id in only]
+            reports.append(analyze_source(path, source, config, rules, project=project))
+        return reports
 
     collectors = _worker["collectors"]
     return [
@@ -368,7 +369,7 @@ def run(
     result.project = project
     index = project.fingerprint()
     seconds: dict[str, FileReport] = {}
-    todo: list[tuple[str, bytes]] = []
+    todo: list[tuple[str, bytes, list[str] | None]] = []
     keys: dict[str, str] = {}
     settled = _Settled(config, project)
     for display, source, key in readable:
@@ -384,8 +385,12 @@ def run(
                 cache.put_second(display, key, index, None)
         else:
             keys[display] = key
-            todo.append((display, source))
+            todo.append((display, source, _askers(first, source)))
+    reruns = {display: only for display, _, only in todo}
     for report in _map(_SECOND, todo, config, project, jobs, None):
+        rerun = reruns[report.path]
+        if rerun is not None:
+            report = _combine(firsts[report.path], report, rerun)
         seconds[report.path] = report
         if cache is not None:
             cache.put_second(report.path, keys[report.path], index, report)
@@ -465,6 +470,29 @@ def _canonical(data: object) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
+def _askers(first: FileReport, source: bytes) -> list[str] | None:
+    """Return the rules a second pass over a file needs to run again.
+
+    Only the rules that asked about the project can change their findings; the
+    others' findings stand. All rules run again where the first pass left a
+    diagnostic, or where a noqa comment names our codes, since whether it
+    silenced anything depends on every rule's findings.
+    """
+    if names_our_codes(source) or any(
+        f.rule_id.startswith("AHL0") for f in first.findings
+    ):
+        return None
+    return sorted(first.questions)
+
+
+def _combine(first: FileReport, second: FileReport, rerun: list[str]) -> FileReport:
+    """Put the findings of the rules run again with the first pass's others."""
+    kept = [f for f in first.findings if f.rule_id not in rerun]
+    second.findings = sorted([*kept, *second.findings], key=lambda f: f.sort_key)
+    second.unused_noqa = first.unused_noqa
+    return second
+
+
 def _merge(first: FileReport, second: FileReport | None) -> FileReport:
     """Take the second pass's report on a file where there was one."""
     if second is None:
@@ -523,7 +551,7 @@ class _Wanted:
 
 def _map(
     task: str,
-    todo: list[tuple[str, bytes]],
+    todo: list[tuple],
     config: Config,
     project: ProjectIndex,
     jobs: int,
@@ -566,9 +594,7 @@ def _map(
         yield from results[number]
 
 
-def _isolated(
-    task: str, item: tuple[str, bytes], config: Config, project: ProjectIndex
-):
+def _isolated(task: str, item: tuple, config: Config, project: ProjectIndex):
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=1, initializer=_init_worker, initargs=(config, project)
     ) as pool:
