@@ -96,6 +96,8 @@ _PUBLIC_NAME_WORDS = frozenset(
         "healthcheck",
         "healthz",
         "ping",
+        "heartbeat",
+        "keepalive",
         "readiness",
         "liveness",
         "webhook",
