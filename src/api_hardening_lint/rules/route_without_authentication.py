@@ -126,6 +126,8 @@ _PUBLIC_NAME_PAIRS = (
     ("reset", "password"),
     ("forgot",),
     ("create", "account"),
+    ("password", "reminder"),
+    ("remind", "password"),
 )
 # A handler this file defines: the rule judges only those, so a ``urls.py`` or
 # a router that registers views of other modules is not parsed for it.
@@ -208,7 +210,10 @@ _WIRING_TEXT = tuple(
     re.compile(pattern)
     for pattern in (
         rb"before_(?:app_)?request",
+        rb"url_value_preprocessor",
         rb"include_router",
+        # A helper registering a table of views wrapped in these decorators.
+        rb"decorators=\[",
         rb"add_middleware",
         rb"\.middleware\(",
         rb"FastAPI\([^)]*dependencies",
@@ -247,6 +252,11 @@ _DEPENDS = frozenset({"Depends", "Security"})
 _WRITES = frozenset({"POST", "FILES", "save", "delete", "create", "update", "method"})
 _VERBS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _HOOKS = frozenset({"before_request", "before_app_request"})
+# Flask runs these before each view whose URL holds values, and hands them the
+# values: a hook that turns callers away guards the views whose path holds
+# the values it reads.
+_VALUE_HOOKS = frozenset({"url_value_preprocessor"})
+_PATH_VALUE = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 _FUNCTIONS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 # DRF's generic methods that save, and the calls that write.
 _GENERIC_WRITES = frozenset(
@@ -268,7 +278,13 @@ _COMMON_METHODS = (
 )
 _REDIRECT = re.compile(r"(?i)redirect")
 # A URL name or path of a login page: ``"shop:customer.login"``, ``"/login/"``.
-_LOGIN_URL = re.compile(r"(?i)(^|[:./_-])(log_?in|sign_?in)([/._-]|$)")
+_LOGIN_URL = re.compile(r"(?i)(^|[:./_-])(log_?in|sign_?in|authenticate)([/._-]|$)")
+_RETURN_KEYS = re.compile(r"(?i)^(next|goto|return_to|came_from|redirect_to)$")
+_REQUESTED_PATHS = frozenset(
+    f"{holder}.{part}"
+    for holder in ("request", "self.request")
+    for part in ("path", "full_path", "url", "get_full_path")
+)
 _URL_BUILDING = re.compile(r"(?i)redirect|url|reverse|^format$|^quote|urlencode")
 # Calls that only build an answer.
 _ANSWERS = re.compile(r"Response$|^jsonify$|^make_response$")
@@ -430,6 +446,7 @@ class _FileAuth:
     hooks: list[tuple[str, cst.BaseExpression | cst.FunctionDef]] = field(
         default_factory=list
     )
+    value_hooks: list[tuple[str, cst.FunctionDef]] = field(default_factory=list)
     statements: list[cst.BaseSmallStatement] = field(default_factory=list)
     _memo: dict[str, str] = field(default_factory=dict)
     _checked: dict[tuple, bool] = field(default_factory=dict)
@@ -472,6 +489,10 @@ class _FileAuth:
                 owner = dotted_name(expr.value)
                 if owner:
                     self.hooks.append((owner, node))
+            elif isinstance(expr, cst.Attribute) and expr.attr.value in _VALUE_HOOKS:
+                owner = dotted_name(expr.value)
+                if owner:
+                    self.value_hooks.append((owner, node))
 
     def _small(self, small: cst.BaseSmallStatement) -> None:
         self.statements.append(small)
@@ -535,6 +556,7 @@ class _FileAuth:
                 self.checks(func.body)
                 or self._decorated_auth(func)
                 or self._guarded_wrapper(func)
+                or (_returns_inner(func) and _redirects_to_login(func, ()))
             ):
                 return AUTH
             for target in _depends_targets(func):
@@ -1011,10 +1033,13 @@ def _returns_true(func: cst.FunctionDef) -> bool:
     )
 
 
-def _redirects_to_login(func: cst.FunctionDef) -> bool:
-    """Tell whether a ``dispatch`` can send the caller to a login page before
-    the view runs, as a mixin requiring a signed-in customer does."""
-    for child in descendants(func.body, _FUNCTIONS):
+def _redirects_to_login(
+    func: cst.FunctionDef, skip: tuple[type, ...] = _FUNCTIONS
+) -> bool:
+    """Tell whether a ``dispatch``, a hook or a decorator can send the caller
+    to a login page before the view runs, as a mixin requiring a signed-in
+    customer does."""
+    for child in descendants(func.body, skip):
         if not isinstance(child, cst.Call):
             continue
 
@@ -1026,7 +1051,21 @@ def _redirects_to_login(func: cst.FunctionDef) -> bool:
                 string_value(inner) or ""
             ):
                 return True
+
+            if isinstance(inner, cst.Arg) and _returns_here(inner):
+                return True
     return False
+
+
+def _returns_here(arg: cst.Arg) -> bool:
+    """Tell whether a redirect's argument carries the requested path back, as
+    ``url_for(".admin", goto=request.path)`` does: the sign-in page's way of
+    returning the caller where they were going."""
+    if arg.keyword is None or not _RETURN_KEYS.match(arg.keyword.value):
+        return False
+
+    value = arg.value.func if isinstance(arg.value, cst.Call) else arg.value
+    return (dotted_name(value) or "") in _REQUESTED_PATHS
 
 
 def _returns_inner(func: cst.FunctionDef) -> bool:
@@ -1129,6 +1168,9 @@ class AuthWiring(FactCollector):
                 name = dotted_name(call.func) or ""
                 last = _last(name)
                 qualified = context.qualname(call.func) or name
+                listed = keyword(call, "decorators")
+                if listed is not None and found._listed_guard(listed.value):
+                    wrapped.extend(_registered_views(found, call))
                 if last == "include_router" and call.args:
                     router = dotted_name(call.args[0].value)
                     if router and _dependency_auth(found, call):
@@ -1158,14 +1200,122 @@ class AuthWiring(FactCollector):
                     and _authenticates(func.body)
                 ):
                     middleware = True
+        includes.extend(_method_includes(found))
+        value_hooks = [
+            {"owner": found.absolute(owner), "values": values}
+            for owner, hook in found.value_hooks
+            if (values := _guarded_values(found, hook))
+        ]
         data = {
             "hooks": hooks,
+            "value_hooks": value_hooks,
             "includes": includes,
             "app_auth": app_auth,
             "middleware": middleware,
             "wrapped": wrapped,
         }
         return data if any(data.values()) else None
+
+
+def _guarded_values(found: _FileAuth, hook: cst.FunctionDef) -> list[str]:
+    """Return the URL values a value hook reads, if it turns callers away;
+    one that only loads the object the values name guards nothing."""
+    if _hook_verdict(found, hook) != AUTH:
+        return []
+
+    params = hook.params.params
+    if len(params) < 2:
+        return []
+
+    holder = params[1].name.value
+    values = []
+    for child in descendants(hook.body, _FUNCTIONS):
+        key = None
+        if (
+            isinstance(child, cst.Call)
+            and isinstance(child.func, cst.Attribute)
+            and dotted_name(child.func.value) == holder
+            and child.func.attr.value in ("pop", "get")
+            and child.args
+        ):
+            key = string_value(child.args[0].value)
+        elif isinstance(child, cst.Subscript) and dotted_name(child.value) == holder:
+            key = _subscript_text(child)
+        if key and key not in values:
+            values.append(key)
+    return values
+
+
+def _registered_views(found: _FileAuth, call: cst.Call) -> list[str]:
+    """Return the views of the ``(path, view)`` table that a call registers
+    with ``decorators=[...]``, which it applies to each view, as a helper
+    wiring a blueprint's class views does."""
+    tables = {}
+    for small in found.statements:
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and isinstance(small.value, (cst.List, cst.Tuple))
+        ):
+            tables.setdefault(small.targets[0].target.value, small.value)
+    views = []
+    for arg in call.args:
+        if arg.keyword is not None:
+            continue
+
+        table = arg.value
+        if isinstance(table, cst.Name):
+            table = tables.get(table.value)
+        if not isinstance(table, (cst.List, cst.Tuple)):
+            continue
+
+        for row in table.elements:
+            if not isinstance(row.value, (cst.List, cst.Tuple)):
+                continue
+
+            for item in row.value.elements:
+                name = dotted_name(item.value)
+                if name:
+                    views.append(found.absolute(name))
+    return views
+
+
+def _method_includes(found: _FileAuth) -> list[str]:
+    """Return the routers that methods and functions include with an auth
+    dependency, named through the imports at their top: a server class often
+    imports its routers inside the method that wires them, to avoid a cycle."""
+    funcs = [
+        stmt
+        for node in found.classes.values()
+        for stmt in suite_statements(node.body)
+        if isinstance(stmt, cst.FunctionDef)
+    ]
+    # Module functions were read with the file's imports; only their own
+    # imports can name a router differently.
+    funcs += [f for f in found.functions.values() if _local_imports(f).imports]
+    includes = []
+    for func in funcs:
+        local = None
+        for stmt in suite_statements(func.body):
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+
+            for small in stmt.body:
+                call = getattr(small, "value", None)
+                if not (
+                    isinstance(call, cst.Call)
+                    and isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value == "include_router"
+                    and call.args
+                ):
+                    continue
+
+                router = dotted_name(call.args[0].value)
+                if router and _dependency_auth(found, call):
+                    local = local or _local_imports(func)
+                    includes.append(found.absolute(router, local))
+    return includes
 
 
 def _authenticates(node: cst.CSTNode) -> bool:
@@ -1216,7 +1366,11 @@ def _is_app(context: FileContext, owner: str) -> bool:
 
 def _hook_verdict(found: _FileAuth, hook: cst.CSTNode) -> str | None:
     if isinstance(hook, cst.FunctionDef):
-        guarded = found.checks(hook.body) or found._decorated_auth(hook)
+        guarded = (
+            found.checks(hook.body)
+            or found._decorated_auth(hook)
+            or _redirects_to_login(hook)
+        )
         return AUTH if guarded else NEUTRAL
 
     name = dotted_name(hook) if isinstance(hook, cst.BaseExpression) else None
@@ -1346,6 +1500,7 @@ class _Project:
     by_tail: dict[str, list[str]]
     by_last: dict[str, list[str]]
     hooks: list[dict]
+    value_hooks: list[dict]
     includes: set[str]
     app_hook: bool
     app_auth: bool
@@ -1400,11 +1555,13 @@ def _project(index: ProjectIndex) -> _Project:
         by_tail.setdefault(_tail(name), []).append(name)
         by_last.setdefault(_last(name), []).append(name)
     hooks: list[dict] = []
+    value_hooks: list[dict] = []
     includes: set[str] = set()
     wrapped: set[str] = set()
     app_auth = middleware = False
     for _, data in index.of(AuthWiring.name):
         hooks.extend(data["hooks"])
+        value_hooks.extend(data.get("value_hooks", ()))
         includes.update(data["includes"])
         wrapped.update(data["wrapped"])
         app_auth = app_auth or data["app_auth"]
@@ -1419,6 +1576,7 @@ def _project(index: ProjectIndex) -> _Project:
         by_tail=by_tail,
         by_last=by_last,
         hooks=hooks,
+        value_hooks=value_hooks,
         includes=includes,
         app_hook=False,
         app_auth=app_auth,
@@ -1502,6 +1660,13 @@ def _hooked_answer(project: _Project, owner: str) -> bool:
     )
 
 
+def _value_hooked_answer(project: _Project, owner: str, values: tuple) -> bool:
+    return any(
+        _same(h["owner"], owner) and set(h["values"]) & set(values)
+        for h in project.value_hooks
+    )
+
+
 def _area_answer(project: _Project, module: str) -> bool:
     """Tell whether a middleware of the module's sub-package refuses
     anonymous callers."""
@@ -1539,6 +1704,7 @@ _QUESTIONS: dict[str, Callable[..., Any]] = {
     "included": lambda p, name: _in(name, p.includes),
     "login-middleware": lambda p: p.login_middleware,
     "method": lambda p, name: name in p.checking_methods,
+    "value-hooked": _value_hooked_answer,
     "wrapped": lambda p, name: _in(name, p.wrapped),
 }
 
@@ -1913,6 +2079,17 @@ class RouteWithoutAuthentication(Rule):
             verdict.protected = True
             return
 
+        if owner and self._value_hooked(owner, route.path or ""):
+            verdict.protected = True
+            return
+
+        # A table of views registered elsewhere with guard decorators.
+        if route.handler_name and self.ask(
+            "wrapped", self._file.absolute(route.handler_name)
+        ):
+            verdict.protected = True
+            return
+
         if not owner:
             kind = "its blueprint or app"
         elif _is_app(self.context, owner):
@@ -1953,6 +2130,18 @@ class RouteWithoutAuthentication(Rule):
             switch = next((methods[n] for n in PLUGIN_SWITCHES if n in methods), None)
             return switch is None or _returns_true(switch)
         return False
+
+    def _value_hooked(self, owner: str, path: str) -> bool:
+        values = tuple(sorted(set(_PATH_VALUE.findall(path))))
+        if not values:
+            return False
+
+        for hooked, hook in self._file.value_hooks:
+            guarded = _guarded_values(self._file, hook)
+            if hooked == owner and set(guarded) & set(values):
+                return True
+
+        return self.ask("value-hooked", self._file.absolute(owner), values)
 
     def _flask_hooked(self, owner: str) -> bool:
         if not owner:
