@@ -10,6 +10,12 @@ from api_hardening_lint.registry import catalogue, rule_classes
 from conftest import FIXTURES, expected_markers, reported
 
 RULE_IDS = [cls.id for cls in rule_classes()]
+
+
+def _rule_class(rule_id: str) -> type:
+    return next(cls for cls in rule_classes() if cls.id == rule_id)
+
+
 FIXTURE_FILES = sorted(
     path
     for rule_id in RULE_IDS
@@ -79,7 +85,7 @@ def test_all_rules_run_together_over_all_fixtures():
 def test_secret_trigger_skips_data_tables_but_not_named_defaults():
     # A file no rule wants is never parsed: the secret rule's text trigger must
     # let through a name passed with a default, not a table of codes.
-    rule = next(cls for cls in rule_classes() if cls.id == "AHL101")
+    rule = _rule_class("AHL101")
 
     assert not rule.wants((FIXTURES / "AHL101/silent_data_tables.py").read_bytes())
     assert rule.wants((FIXTURES / "AHL101/fire_fallback_only.py").read_bytes())
@@ -107,7 +113,7 @@ def test_secret_trigger_skips_data_tables_but_not_named_defaults():
     ],
 )
 def test_secret_trigger_reads_urls_and_token_formats_as_the_rule_does(text, wanted):
-    rule = next(cls for cls in rule_classes() if cls.id == "AHL101")
+    rule = _rule_class("AHL101")
 
     assert rule.wants(text) is wanted
 
@@ -143,6 +149,6 @@ def run():
     ],
 )
 def test_error_detail_trigger_needs_the_exception_turned_into_text(line, wanted):
-    rule = next(cls for cls in rule_classes() if cls.id == "AHL402")
+    rule = _rule_class("AHL402")
 
     assert rule.wants(_VIEW % line) is wanted
