@@ -90,6 +90,7 @@ NULL_TESTS = frozenset(_ORPHANS["null_tests"])
 METHOD_ATTRIBUTE = _GUARDS["method_attribute"]
 REQUEST_NAMES = tuple(_GUARDS["request_names"])
 UNSAFE_CALLS = frozenset(_GUARDS["unsafe_calls"])
+BOUND_CHECKS = frozenset(_GUARDS["bound_checks"])
 BODY_ATTRIBUTES = frozenset(_GUARDS["body_attributes"])
 BODY_CALLS = frozenset(_GUARDS["body_calls"])
 FETCH_CALLS = frozenset(_GUARDS["fetch_calls"])
@@ -200,6 +201,8 @@ class _Frame:
     # empty when the body is (a value read or a row fetched with it).
     body_names: set[str] = field(default_factory=set)
     empty_on_get: set[str] = field(default_factory=set)
+    # Forms given ``request.POST or None``: unbound, so never valid, on GET.
+    unbound_on_get: set[str] = field(default_factory=set)
     # Results of queries for dangling rows, rows of the requester's own
     # session, and token objects created here.
     orphans: set[str] = field(default_factory=set)
@@ -400,6 +403,7 @@ class GetRouteChangesState(Rule):
         facts = (
             (frame.body_names, body),
             (frame.empty_on_get, empty),
+            (frame.unbound_on_get, _is_bound_to_body(value)),
             (frame.orphans, self._orphans_possible and _is_orphan_query(value)),
             (
                 frame.own_rows,
@@ -1078,6 +1082,15 @@ class GetRouteChangesState(Rule):
             and test.func.attr.value in UNSAFE_CALLS
         ):
             return UNSAFE_METHODS, ALL_METHODS
+
+        if (
+            isinstance(test, cst.Call)
+            and isinstance(test.func, cst.Attribute)
+            and test.func.attr.value in BOUND_CHECKS
+            and isinstance(test.func.value, cst.Name)
+            and test.func.value.value in frame.unbound_on_get
+        ):
+            return UNSAFE_METHODS, ALL_METHODS
         return ALL_METHODS, ALL_METHODS
 
 
@@ -1327,7 +1340,53 @@ def _has_default(call: cst.Call) -> bool:
     func = call.func
     if not isinstance(func, cst.Attribute) or func.attr.value not in ("get", "pop"):
         return False
-    return len(_positional(call)) > 1 or keyword(call, "default") is not None
+
+    positional = _positional(call)
+    if len(positional) > 1:
+        default = positional[1]
+    else:
+        given = keyword(call, "default")
+        if given is None:
+            return False
+        default = given.value
+
+    # ``form.get("title", None)`` is as empty as ``form.get("title")``.
+    return not _is_empty_literal(default)
+
+
+def _is_empty_literal(node: cst.BaseExpression) -> bool:
+    """``None``, ``False``, ``0``, ``""`` or an empty list, tuple or dict."""
+    if isinstance(node, cst.Name):
+        return node.value in ("None", "False")
+
+    if isinstance(node, (cst.List, cst.Tuple, cst.Dict)):
+        return not node.elements
+
+    if isinstance(node, cst.Integer):
+        return node.value == "0"
+    return string_value(node) == ""
+
+
+def _is_bound_to_body(value: cst.BaseExpression) -> bool:
+    """``EditForm(request.POST or None, ...)``: a form left unbound on GET."""
+    if not isinstance(value, cst.Call):
+        return False
+
+    data = keyword(value, "data")
+    positional = _positional(value)
+    if data is not None:
+        first = data.value
+    elif positional:
+        first = positional[0]
+    else:
+        return False
+
+    return (
+        isinstance(first, cst.BooleanOperation)
+        and isinstance(first.operator, cst.Or)
+        and _is_body_read(first.left)
+        and _is_none(first.right)
+    )
 
 
 def _missing_name(test: cst.BaseExpression) -> str | None:

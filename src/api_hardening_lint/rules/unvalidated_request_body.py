@@ -234,6 +234,12 @@ class _Frame:
     fixed: set[str] = field(default_factory=set)
     # Names bound to paths with ``..`` and links resolved.
     resolved: set[str] = field(default_factory=set)
+    # Parameters: a ``request`` among them is not the framework's proxy.
+    params: set[str] = field(default_factory=set)
+    # Branches taken only for allowed values (``if kind in ALLOWED:``), by the
+    # id of their block, and the data set aside while one is visited.
+    allowed_blocks: dict[int, list[str]] = field(default_factory=dict)
+    restore: dict[int, dict[str, frozenset[_Origin]]] = field(default_factory=dict)
 
 
 # Facts about other files: the classes of the project that check their input.
@@ -465,6 +471,7 @@ class UnvalidatedRequestBody(Rule):
         body_route = self._route_methods(node)
         for param in params:
             name = param.name.value
+            frame.params.add(name)
             if self._is_django_request(param):
                 frame.django_requests.add(name)
                 continue
@@ -540,13 +547,34 @@ class UnvalidatedRequestBody(Rule):
 
     def visit_If(self, node: cst.If) -> None:
         frame = self._frames[-1]
-        if self._off or frame.node is None or not _exits(node.body):
+        if self._off or frame.node is None:
+            return
+
+        # ``if kind in ALLOWED: ...``: inside the branch the value is one the
+        # code allows; before and after it, it is not.
+        inside = self._inside_names(node.test)
+        if inside:
+            frame.allowed_blocks[id(node.body)] = inside
+
+        if not _exits(node.body):
             return
 
         # ``if kind not in ALLOWED: raise ...``: past the guard the value is
         # one the code allows.
         for name in self._outside_names(node.test):
             frame.tainted.pop(name, None)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._enter_allowed(node)
+
+    def leave_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self._leave_allowed(node)
+
+    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._enter_allowed(node)
+
+    def leave_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
+        self._leave_allowed(node)
 
     def visit_Assert(self, node: cst.Assert) -> None:
         frame = self._frames[-1]
@@ -672,6 +700,12 @@ class UnvalidatedRequestBody(Rule):
         return None
 
     def _is_flask_request(self, node: cst.BaseExpression) -> bool:
+        # ``def save_code(self, code, request)``: a library's own request
+        # object, handed to a hook, hides the imported proxy.
+        if isinstance(node, cst.Name) and any(
+            node.value in frame.params for frame in self._frames
+        ):
+            return False
         return self._qualname(node) in FLASK_REQUEST
 
     def _is_django_receiver(self, node: cst.BaseExpression) -> bool:
@@ -1019,6 +1053,43 @@ class UnvalidatedRequestBody(Rule):
 
         name = self._allow_listed(test.left, target)
         return [name] if name is not None else []
+
+    def _inside_names(self, test: cst.BaseExpression) -> list[str]:
+        """Return the names a branch's test finds inside an allow-list."""
+        if isinstance(test, cst.BooleanOperation):
+            if not isinstance(test.operator, cst.And):
+                return []
+            return self._inside_names(test.left) + self._inside_names(test.right)
+
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return []
+
+        target = test.comparisons[0]
+        if not isinstance(target.operator, cst.In):
+            return []
+
+        name = self._allow_listed(test.left, target)
+        return [name] if name is not None else []
+
+    def _enter_allowed(self, block: cst.BaseSuite) -> None:
+        frame = self._frames[-1]
+        names = frame.allowed_blocks.pop(id(block), None)
+        if not names:
+            return
+
+        frame.restore[id(block)] = {
+            name: frame.tainted.pop(name) for name in names if name in frame.tainted
+        }
+
+    def _leave_allowed(self, block: cst.BaseSuite) -> None:
+        frame = self._frames[-1]
+        saved = frame.restore.pop(id(block), None)
+        if saved is None:
+            return
+
+        # Past the branch the value may be any the client sent again.
+        for name, origins in saved.items():
+            frame.tainted[name] = frame.tainted.get(name, _NO_ORIGINS) | origins
 
     def _prefix_checked(self, call: cst.Call) -> str | None:
         """Return ``path`` for ``path.startswith(root)`` on a resolved path."""
