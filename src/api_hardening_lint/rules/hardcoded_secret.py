@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import logging
 import re
+from collections.abc import Iterator
 
 import libcst as cst
 
@@ -61,18 +63,23 @@ _SECRET_WORDS = (
     rb"token",
     rb"apikey",
     rb"api-key",
-    *(re.escape(q.encode()) + rb"[_-]?key" for q in sorted(KEY_QUALIFIERS)),
+)
+# What follows a secret's name: a quote or bracket closing it, an annotation,
+# then ``=``, ``:``, ``,``, ``(`` or ``or``, and a string literal.
+_THEN_LITERAL = (
+    rb"(?!\w)['\"]?\]?\)?[ \t]*"
+    rb"(?::[ \t]*[\w\[\]., |]+?)?[ \t]*(?P<sep>[:=,(]|\bor\b)[ \t]*"
+    rb"(?:[\w.]+\([ \t]*)?(?:\w+=)?[rRbBuU]{0,2}['\"][^'\"\n]"
 )
 # One pattern per word, each starting with the word: the regular expression
 # engine finds literal text fast, and an alternation of words slowly. Matched
 # against the lowercased text: case-insensitive matching is slower still.
-_NAME_THEN_LITERAL = tuple(
-    re.compile(
-        word + rb"(?!\w)['\"]?\]?\)?[ \t]*"
-        rb"(?::[ \t]*[\w\[\]., |]+?)?[ \t]*(?P<sep>[:=,(]|\bor\b)[ \t]*"
-        rb"(?:[\w.]+\([ \t]*)?(?:\w+=)?[rRbBuU]{0,2}['\"][^'\"\n]"
-    )
-    for word in _SECRET_WORDS
+_NAME_THEN_LITERAL = tuple(re.compile(word + _THEN_LITERAL) for word in _SECRET_WORDS)
+# A qualified key (``access_key``, ``signing-key``) is found by its ``key``,
+# one pattern, and the qualifier is then read before it.
+_KEY_THEN_LITERAL = re.compile(rb"key" + _THEN_LITERAL)
+_KEY_QUALIFIED = tuple(
+    q.encode() + joint for q in sorted(KEY_QUALIFIERS) for joint in (b"", b"_", b"-")
 )
 # ... or a call that takes a key or password, a URL with a password, or the
 # prefix of a known token format.
@@ -109,6 +116,17 @@ _FORMAT_TEXT = tuple(
 
 _WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 _TUPLE_START = re.compile(rb"(?:^|[^\w)\]])[ \t]*[(\[][ \t]*[rbu]{0,2}$", re.MULTILINE)
+
+
+def _qualified_keys(lower: bytes) -> Iterator[tuple[re.Match, int]]:
+    """Yield each qualified key name followed by a literal, with the offset
+    where its qualifier starts."""
+    at = 0
+    while match := _KEY_THEN_LITERAL.search(lower, at):
+        at = match.start() + 1
+        for qualified in _KEY_QUALIFIED:
+            if lower.endswith(qualified, 0, match.start()):
+                yield match, match.start() - len(qualified)
 
 
 def _opens_tuple(text: bytes, start: int) -> bool:
@@ -430,10 +448,14 @@ class HardcodedSecret(Rule):
             return True
 
         lower = source.lower()
-        return any(
-            match["sep"] != b"," or not _opens_tuple(lower, match.start())
+        named = (
+            (match, match.start())
             for pattern in _NAME_THEN_LITERAL
             for match in pattern.finditer(lower)
+        )
+        return any(
+            match["sep"] != b"," or not _opens_tuple(lower, start)
+            for match, start in itertools.chain(named, _qualified_keys(lower))
         )
 
     def __init__(self, context) -> None:
