@@ -141,25 +141,24 @@ class _Leak:
 
 # The text a leak needs, all three: an exception bound to a name or a traceback
 # call, a web framework, and something that answers the client.
-_DETAIL_TEXT = re.compile(
-    rb"except\b[^:\n]*\bas\s+\w|"
-    + b"|".join(re.escape(c.rsplit(".", 1)[-1].encode()) for c in TRACEBACK_CALLS)
+_DETAIL_TEXT = (
+    re.compile(rb"except\b[^:\n]*\bas\s+\w"),
+    *(c.rsplit(".", 1)[-1].encode() for c in TRACEBACK_CALLS),
 )
 _WEB_TEXT = re.compile(
     rb"(?m)^[ \t]*(?:from|import)[ \t]+(?:"
     + b"|".join(re.escape(m.encode()) for m in WEB_MODULES)
     + rb")\b"
 )
-_ANSWER_TEXT = re.compile(
-    rb"(?i:response)|handler\d\d\d|"
-    + b"|".join(
-        re.escape(name.encode())
-        for name in sorted(
-            {q.rsplit(".", 1)[-1] for q in _FACTS["responses"]}
-            | HANDLER_DECORATORS
-            | HANDLER_REGISTRATIONS
-        )
-    )
+# Literal names, tested one by one: faster than an alternation of them.
+_ANSWER_TEXT = (
+    re.compile(rb"handler\d\d\d"),
+    *sorted(
+        name.encode()
+        for name in {q.rsplit(".", 1)[-1] for q in _FACTS["responses"]}
+        | HANDLER_DECORATORS
+        | HANDLER_REGISTRATIONS
+    ),
 )
 
 
@@ -200,9 +199,12 @@ class ErrorDetailsLeaked(Rule):
     @classmethod
     def wants(cls, source: bytes) -> bool:
         if not (
-            _DETAIL_TEXT.search(source)
+            text_matches(_DETAIL_TEXT, source)
             and _WEB_TEXT.search(source)
-            and _ANSWER_TEXT.search(source)
+            and (
+                text_matches(_ANSWER_TEXT, source)
+                or b"response" in source.lower()
+            )
         ):
             return False
 
