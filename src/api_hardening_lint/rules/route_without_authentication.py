@@ -178,6 +178,8 @@ _GUARD_TEXT = tuple(
         # A wrapper with another decorator stacked under ``wraps``: the guard
         # may be that decorator.
         rb"@(?:functools\.)?wraps\([^)\n]*\)[ \t]*\n[ \t]*@",
+        # A module of ``Annotated`` aliases: the guard is a dependency they name.
+        rb"= Annotated\[[^\n]*(?:Depends|Security)\(",
     )
 )
 # What the guard facts record: decorators, dependencies, view bases, mixins,
@@ -392,30 +394,84 @@ def _last(name: str) -> str:
     return name.rsplit(".", 1)[-1]
 
 
-def _depends_targets(func: cst.FunctionDef) -> list[cst.BaseExpression]:
-    """Return what the ``Depends``/``Security`` parameters of ``func`` wrap."""
+def _depends_targets(
+    func: cst.FunctionDef, aliases: dict[str, list[cst.Call]] | None = None
+) -> list[cst.BaseExpression]:
+    """Return what the ``Depends``/``Security`` parameters of ``func`` wrap,
+    also through the ``Annotated`` aliases of its file (``aliases``)."""
     found = []
-    params = func.params
-    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+    for param in _parameters(func):
         markers = []
         if isinstance(param.default, cst.Call):
             markers.append(param.default)
         annotation = param.annotation.annotation if param.annotation else None
-        if isinstance(annotation, cst.Subscript):
-            for element in annotation.slice[1:]:
-                extra = element.slice
-                if isinstance(extra, cst.Index) and isinstance(extra.value, cst.Call):
-                    markers.append(extra.value)
-        for marker in markers:
-            name = dotted_name(marker.func)
-            if name is None or _last(name) not in _DEPENDS:
-                continue
-
-            if marker.args and marker.args[0].keyword in (None,):
-                found.append(marker.args[0].value)
-            elif _last(name) == "Security":
-                found.append(marker.func)
+        if isinstance(annotation, cst.Name) and aliases:
+            markers.extend(aliases.get(annotation.value, ()))
+        markers.extend(_annotated_calls(annotation))
+        found.extend(_marker_targets(markers))
     return found
+
+
+def _parameters(func: cst.FunctionDef) -> tuple[cst.Param, ...]:
+    params = func.params
+    return (*params.posonly_params, *params.params, *params.kwonly_params)
+
+
+def _annotated_calls(annotation: cst.BaseExpression | None) -> list[cst.Call]:
+    """Return the calls in the metadata of ``Annotated[T, ...]``."""
+    if not isinstance(annotation, cst.Subscript):
+        return []
+
+    calls = []
+    for element in annotation.slice[1:]:
+        extra = element.slice
+        if isinstance(extra, cst.Index) and isinstance(extra.value, cst.Call):
+            calls.append(extra.value)
+    return calls
+
+
+def _marker_targets(markers: list[cst.Call]) -> list[cst.BaseExpression]:
+    found = []
+    for marker in markers:
+        name = dotted_name(marker.func)
+        if name is None or _last(name) not in _DEPENDS:
+            continue
+
+        if marker.args and marker.args[0].keyword in (None,):
+            found.append(marker.args[0].value)
+        elif _last(name) == "Security":
+            found.append(marker.func)
+    return found
+
+
+def _alias_markers(value: cst.BaseExpression) -> list[cst.Call]:
+    """Return the ``Depends``/``Security`` calls of ``X = Annotated[T, ...]``."""
+    if not isinstance(value, cst.Subscript) or dotted_name(value.value) not in (
+        "Annotated",
+        "typing.Annotated",
+        "typing_extensions.Annotated",
+    ):
+        return []
+
+    return [
+        call
+        for call in _annotated_calls(value)
+        if _last(dotted_name(call.func) or "") in _DEPENDS
+    ]
+
+
+def _imported_annotations(found: _FileAuth, func: cst.FunctionDef) -> list[str]:
+    """Return the project-wide names of the imported bare names that annotate
+    the parameters of ``func``: ``Annotated`` aliases defined elsewhere."""
+    names = []
+    for param in _parameters(func):
+        annotation = param.annotation.annotation if param.annotation else None
+        if (
+            isinstance(annotation, cst.Name)
+            and annotation.value in found.context.bindings.imports
+        ):
+            names.append(found.absolute(annotation.value))
+    return names
 
 
 def _allows_any(value: cst.BaseExpression, context: FileContext) -> bool:
@@ -447,6 +503,7 @@ class _FileAuth:
         default_factory=list
     )
     value_hooks: list[tuple[str, cst.FunctionDef]] = field(default_factory=list)
+    aliases: dict[str, list[cst.Call]] = field(default_factory=dict)
     statements: list[cst.BaseSmallStatement] = field(default_factory=list)
     _memo: dict[str, str] = field(default_factory=dict)
     _checked: dict[tuple, bool] = field(default_factory=dict)
@@ -507,6 +564,13 @@ class _FileAuth:
             self.calls.setdefault(target.value, value)
             return
 
+        # ``Admin = Annotated[User, Depends(get_admin)]``, used as a type.
+        if value is not None and isinstance(target, cst.Name):
+            markers = _alias_markers(value)
+            if markers:
+                self.aliases.setdefault(target.value, markers)
+                return
+
         if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
             call = small.value
             func = call.func
@@ -559,7 +623,7 @@ class _FileAuth:
                 or (_returns_inner(func) and _redirects_to_login(func, ()))
             ):
                 return AUTH
-            for target in _depends_targets(func):
+            for target in _depends_targets(func, self.aliases):
                 if self.dependency(target, depth + 1) == AUTH:
                     return AUTH
             return NEUTRAL
@@ -907,18 +971,24 @@ class AuthGuards(FactCollector):
         guards: dict[str, dict] = {}
         top = {id(stmt) for stmt in context.module.body}
         for name, func in found.functions.items():
-            if id(func) in top and _may_guard(func):
-                deps = [
-                    found.absolute(n)
-                    for t in _depends_targets(func)
-                    if (n := dotted_name(t.func if isinstance(t, cst.Call) else t))
-                ]
+            if id(func) in top and _may_guard(func, found.aliases):
+                deps = _absolute_targets(found, _depends_targets(func, found.aliases))
                 auth = found.guard(name) == AUTH
                 guards[f"{module}.{name}"] = {
                     "auth": auth,
                     "deps": deps,
                     "calls": [] if auth else _project_calls(found, func),
                 }
+                aliases = [] if auth else _imported_annotations(found, func)
+                if aliases:
+                    guards[f"{module}.{name}"]["aliases"] = aliases
+        for name, markers in found.aliases.items():
+            targets = _marker_targets(markers)
+            guards[f"{module}.{name}"] = {
+                "auth": any(found.dependency(t) == AUTH for t in targets),
+                "deps": _absolute_targets(found, targets),
+                "alias": True,
+            }
         for name, node in found.classes.items():
             if not _CLASS_HINT.search(name) and not node.bases:
                 continue
@@ -941,6 +1011,16 @@ class AuthGuards(FactCollector):
             if verdict == AUTH:
                 guards[f"{module}.{name}"] = {"auth": True, "deps": []}
         return guards or None
+
+
+def _absolute_targets(
+    found: _FileAuth, targets: list[cst.BaseExpression]
+) -> list[str]:
+    return [
+        found.absolute(n)
+        for t in targets
+        if (n := dotted_name(t.func if isinstance(t, cst.Call) else t))
+    ]
 
 
 _CLASS_HINT = re.compile(r"View|Mixin|Permission|Endpoint|Resource|API|Api|Middleware")
@@ -1125,13 +1205,15 @@ def _checking_methods(found: _FileAuth, node: cst.ClassDef) -> list[str]:
     return sorted(checking)
 
 
-def _may_guard(func: cst.FunctionDef) -> bool:
+def _may_guard(
+    func: cst.FunctionDef, aliases: dict[str, list[cst.Call]] | None = None
+) -> bool:
     """Tell whether a function may be a decorator, a dependency or a guard.
 
     Other functions are left out of the facts: a name missing from them is
     judged by its name, which costs nothing to collect.
     """
-    if DEPENDENCY_HINT.search(func.name.value) or _depends_targets(func):
+    if DEPENDENCY_HINT.search(func.name.value) or _depends_targets(func, aliases):
         return True
 
     return any(
@@ -1634,6 +1716,12 @@ def _record_auth(project: _Project, record: dict, depth: int) -> bool:
         inner = project.find(call)
         if inner is not None and _record_auth(project, inner, depth + 1):
             return True
+
+    # A parameter typed with an ``Annotated`` alias of another module.
+    for name in record.get("aliases", ()):
+        inner = project.find(name)
+        if inner and inner.get("alias") and _record_auth(project, inner, depth + 1):
+            return True
     return False
 
 
@@ -1647,6 +1735,11 @@ def _guard_answer(project: _Project, name: str) -> str | None:
         return None
 
     return AUTH if _record_auth(project, record, 0) else NEUTRAL
+
+
+def _alias_answer(project: _Project, name: str) -> bool:
+    record = project.find(name)
+    return bool(record and record.get("alias") and _record_auth(project, record, 0))
 
 
 def _checks_answer(project: _Project, name: str) -> list[str]:
@@ -1693,6 +1786,7 @@ _QUESTIONS: dict[str, Callable[..., Any]] = {
     "app-auth": lambda p: p.middleware or p.app_auth,
     "app-hook": lambda p: p.app_hook,
     "admin-middleware": lambda p: p.admin_middleware,
+    "alias": _alias_answer,
     "area-middleware": _area_answer,
     "base": lambda p, name: name in p.bases,
     "checks": _checks_answer,
@@ -1742,6 +1836,7 @@ class RouteWithoutAuthentication(Rule):
             return
 
         self._file = _FileAuth.read(self.context)
+        self._visiting: set[int] = set()
         seen: set[int] = set()
         for route in routes:
             if id(route.handler) in seen:
@@ -2170,6 +2265,12 @@ class RouteWithoutAuthentication(Rule):
                 verdict.protected = True
                 return
 
+        if isinstance(route.handler, cst.FunctionDef) and self._alias_guarded(
+            route.handler
+        ):
+            verdict.protected = True
+            return
+
         if route.owner and self.ask("included", self._file.absolute(route.owner)):
             verdict.protected = True
             return
@@ -2193,6 +2294,15 @@ class RouteWithoutAuthentication(Rule):
         if wrapped is not None and self._file.dependency(wrapped) == AUTH:
             return True
 
+        # A dependency of this file that takes an alias of another module.
+        helper = (
+            self._file.functions.get(wrapped.value)
+            if isinstance(wrapped, cst.Name)
+            else None
+        )
+        if helper is not None and self._alias_guarded(helper):
+            return True
+
         if self._project_guard(target) == AUTH:
             return True
 
@@ -2201,6 +2311,41 @@ class RouteWithoutAuthentication(Rule):
             return False
 
         return bool(DEPENDENCY_HINT.search(_last(target)))
+
+    def _alias_guarded(self, func: cst.FunctionDef) -> bool:
+        """Tell whether a parameter of ``func`` is typed with an ``Annotated``
+        alias whose dependency authenticates, defined here or imported."""
+        # An alias on a dependency that takes the same alias would loop.
+        if id(func) in self._visiting:
+            return False
+
+        self._visiting.add(id(func))
+        try:
+            return self._alias_guards(func)
+        finally:
+            self._visiting.discard(id(func))
+
+    def _alias_guards(self, func: cst.FunctionDef) -> bool:
+        for param in _parameters(func):
+            annotation = param.annotation.annotation if param.annotation else None
+            if not isinstance(annotation, cst.Name):
+                continue
+
+            for call in self._file.aliases.get(annotation.value, ()):
+                if _last(dotted_name(call.func) or "") == "Security":
+                    return True
+
+                wrapped = call.args[0].value if call.args else None
+                expr = wrapped.func if isinstance(wrapped, cst.Call) else wrapped
+                if expr is None:
+                    continue
+
+                target = self.context.qualname(expr) or dotted_name(expr)
+                if self._dependency_auth(target, call):
+                    return True
+        return any(
+            self.ask("alias", name) for name in _imported_annotations(self._file, func)
+        )
 
     # Django and DRF.
 
