@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from api_hardening_lint.config import Config
+from api_hardening_lint.engine import analyze_source
 from api_hardening_lint.registry import catalogue, rule_classes
+from api_hardening_lint.rule import Level
 from conftest import FIXTURES, expected_markers, reported
 
 RULE_IDS = [cls.id for cls in rule_classes()]
@@ -152,3 +155,54 @@ def test_error_detail_trigger_needs_the_exception_turned_into_text(line, wanted)
     rule = _rule_class("AHL402")
 
     assert rule.wants(_VIEW % line) is wanted
+
+
+def _flask_routes(guarded: int, open_: int) -> bytes:
+    lines = [
+        "from flask import Flask, request",
+        "from flask_login import login_required",
+        "",
+        'app = Flask(__name__)',
+    ]
+    for number in range(guarded + open_):
+        lines += [
+            "",
+            "",
+            f'@app.route("/items{number}", methods=["POST"])',
+            *(["@login_required"] if number < guarded else []),
+            f"def save_item{number}():",
+            "    return store(request.form)",
+        ]
+    return "\n".join(lines).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    ("guarded", "open_", "note"),
+    [
+        (1, 4, "so do 3 of the 4 other routes checked in this file"),
+        (0, 3, "so do the 2 other routes checked in this file"),
+        (3, 3, None),
+        (0, 2, None),
+    ],
+)
+def test_routes_unguarded_in_a_cluster_are_reported_at_low_confidence(
+    guarded, open_, note
+):
+    # Most of a file's routes without a known guard usually means a guard the
+    # rule does not read: each is still reported, with the count, at low
+    # confidence.
+    source = _flask_routes(guarded, open_)
+    findings = [
+        f
+        for f in analyze_source("shop/views.py", source, Config(root=FIXTURES)).findings
+        if f.rule_id == "AHL201"
+    ]
+
+    assert len(findings) == open_
+    for finding in findings:
+        if note is None:
+            assert finding.confidence == Level.HIGH
+            assert "other routes" not in finding.message
+        else:
+            assert finding.confidence == Level.LOW
+            assert note in finding.message

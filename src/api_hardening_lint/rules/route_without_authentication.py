@@ -260,6 +260,9 @@ _HOOKS = frozenset({"before_request", "before_app_request"})
 _VALUE_HOOKS = frozenset({"url_value_preprocessor"})
 _PATH_VALUE = re.compile(r"<(?:[^<>:]+:)?(\w+)>")
 _FUNCTIONS = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# How many unguarded routes, and more than half of those a file's checked,
+# make a cluster: reported at low confidence.
+_CLUSTER = 3
 # DRF's generic methods that save, and the calls that write.
 _GENERIC_WRITES = frozenset(
     {"create", "update", "partial_update", "destroy", "perform_create"}
@@ -1812,6 +1815,7 @@ class _Verdict:
     missing: list[str] = field(default_factory=list)
     confidence: Level = Level.HIGH
     related: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+    note: str = ""
 
     def doubt(self, level: Level) -> None:
         self.confidence = min(self.confidence, level)
@@ -1838,33 +1842,60 @@ class RouteWithoutAuthentication(Rule):
         self._file = _FileAuth.read(self.context)
         self._visiting: set[int] = set()
         seen: set[int] = set()
+        judged = 0
+        unguarded: list[tuple[Route, _Verdict]] = []
         for route in routes:
             if id(route.handler) in seen:
                 continue
 
             seen.add(id(route.handler))
-            self._check(route)
+            verdict = self._judge(route)
+            if verdict is None:
+                continue
 
-    def _check(self, route: Route) -> None:
+            judged += 1
+            if not verdict.protected:
+                unguarded.append((route, verdict))
+
+        # Where most of a file's routes show no protection the rule knows, the
+        # project usually guards them in a way it does not read (every reading
+        # of real applications found such clusters to be missed protections):
+        # each is reported, at low confidence, with the count.
+        clustered = len(unguarded) >= _CLUSTER and 2 * len(unguarded) > judged
+        for route, verdict in unguarded:
+            if clustered:
+                verdict.doubt(Level.LOW)
+                others = len(unguarded) - 1
+                share = "the" if others == judged - 1 else f"{others} of the"
+                verdict.note = (
+                    f"; so do {share} {judged - 1} other routes checked in this"
+                    " file: the project may guard them in a way this rule does"
+                    " not read"
+                )
+            self._report_unguarded(route, verdict)
+
+    def _judge(self, route: Route) -> _Verdict | None:
+        """Return the verdict on a route, or None for one the rule leaves
+        alone: public by intent, a helper, or a read of nothing private."""
         # A low-confidence route is a helper that takes the request as often
         # as it is a view.
         if route.confidence == Level.LOW:
-            return
+            return None
 
         if self._is_public(route) or _is_generic_base(route):
-            return
+            return None
 
         if route.node is route.handler and self._is_helper(route):
-            return
+            return None
 
         if _takes_capability(route):
-            return
+            return None
 
         # Most unauthenticated reads are public pages by intent; a read is
         # reported only when its path or name says what it serves is private.
         methods = _effective_methods(route)
         if _only_reads(methods) and not self._is_sensitive(route):
-            return
+            return None
 
         verdict = _Verdict()
         verdict.doubt(route.confidence)
@@ -1878,7 +1909,7 @@ class RouteWithoutAuthentication(Rule):
             self._django_function(route, verdict)
 
         if verdict.protected:
-            return
+            return verdict
 
         # Read last, for the few routes left: a view whose only forms serve a
         # public flow (a member search, a login form) is public by intent.
@@ -1887,12 +1918,16 @@ class RouteWithoutAuthentication(Rule):
             or _is_inert(route)
             or _only_redirects(route.handler)
         ):
-            return
+            return None
+        return verdict
 
+    def _report_unguarded(self, route: Route, verdict: _Verdict) -> None:
         methods = _method_label(route.methods)
         where = route.path if route.path is not None else f"view {route.handler_name}"
-        message = f"{methods} {where} has no authentication: " + ", ".join(
-            verdict.missing
+        message = (
+            f"{methods} {where} has no authentication: "
+            + ", ".join(verdict.missing)
+            + verdict.note
         )
         self.report(
             route.node,
