@@ -71,6 +71,8 @@ BOOKKEEPING = frozenset(
 BOOKKEEPING_PREFIXES = tuple(_FACTS["bookkeeping"]["field_prefixes"])
 BOOKKEEPING_SUFFIXES = tuple(_FACTS["bookkeeping"]["field_suffixes"])
 LAZY_CREATES = frozenset(_FACTS["weak"]["lazy_creates"])
+MISSING_ERRORS = frozenset(_FACTS["weak"]["missing_errors"])
+MISSING_CREATES = frozenset(_FACTS["weak"]["creates"])
 REPOSITORY_VERBS = frozenset(_FACTS["repositories"]["verbs"])
 TOKEN_WORDS = frozenset(_TOKENS["parameter_words"])
 TOKEN_NAMES = frozenset(_TOKENS["parameter_names"])
@@ -87,6 +89,8 @@ SESSION_KEY = _TOKENS["session_key"]
 OUTER_JOINS = frozenset(_ORPHANS["outer_joins"])
 OUTER_JOIN_KEYWORD = _ORPHANS["outer_join_keyword"]
 NULL_TESTS = frozenset(_ORPHANS["null_tests"])
+DUPLICATE_ERRORS = frozenset(_ORPHANS["duplicate_errors"])
+DUPLICATE_DELETES = frozenset(_ORPHANS["deletes"])
 METHOD_ATTRIBUTE = _GUARDS["method_attribute"]
 REQUEST_NAMES = tuple(_GUARDS["request_names"])
 UNSAFE_CALLS = frozenset(_GUARDS["unsafe_calls"])
@@ -918,7 +922,16 @@ class GetRouteChangesState(Rule):
             if self._orphans_possible and _is_orphan_query(receiver):
                 return True
 
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
         for parent, child in self._enclosing(frame):
+            if (
+                isinstance(parent, cst.ExceptHandler)
+                and child is parent.body
+                and method in DUPLICATE_DELETES
+                and _catches(parent, DUPLICATE_ERRORS)
+            ):
+                return True
+
             if not isinstance(parent, cst.For) or child is not parent.body:
                 continue
 
@@ -941,7 +954,16 @@ class GetRouteChangesState(Rule):
             if isinstance(node, cst.Name) and node.value in frame.issued:
                 return True
 
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
         for parent, child in self._enclosing(frame):
+            if (
+                isinstance(parent, cst.ExceptHandler)
+                and child is parent.body
+                and method in MISSING_CREATES
+                and _catches(parent, MISSING_ERRORS)
+            ):
+                return True
+
             if not isinstance(parent, cst.If) or child is not parent.body:
                 continue
 
@@ -1437,6 +1459,17 @@ def _is_orphan_query(node: cst.BaseExpression) -> bool:
             if isinstance(target.operator, (cst.Equal, cst.Is)):
                 null = null or _is_none(target.comparator)
     return outer and null
+
+
+def _catches(handler: cst.ExceptHandler, errors: frozenset[str]) -> bool:
+    """Tell whether an ``except`` clause catches one of ``errors``, by last name."""
+    caught = handler.type
+    if caught is None:
+        return False
+
+    items = caught.elements if isinstance(caught, cst.Tuple) else [caught]
+    names = (item.value if isinstance(item, cst.Element) else item for item in items)
+    return any(_last_name(name) in errors for name in names)
 
 
 def _mentions_session_key(node: cst.BaseExpression) -> bool:

@@ -240,6 +240,11 @@ class _Frame:
     # id of their block, and the data set aside while one is visited.
     allowed_blocks: dict[int, list[str]] = field(default_factory=dict)
     restore: dict[int, dict[str, frozenset[_Origin]]] = field(default_factory=dict)
+    # ``obj = Model(name=...)``, not yet saved: the call by its id while it is
+    # visited, then the field sinks it gave, by the name it is bound to. A
+    # ``full_clean()`` on the object before its ``save()`` checks those fields.
+    building: dict[int, str] = field(default_factory=dict)
+    built: dict[str, list[tuple[_Origin, _Sink]]] = field(default_factory=dict)
 
 
 # Facts about other files: the classes of the project that check their input.
@@ -597,6 +602,7 @@ class UnvalidatedRequestBody(Rule):
         self._note_models(node, method, qualname)
         self._note_style(node, method)
 
+        self._check_built(node, method)
         if self._is_check(node, method, qualname):
             return
 
@@ -861,8 +867,11 @@ class UnvalidatedRequestBody(Rule):
                     frame.resolved.add(name)
                 else:
                     frame.resolved.discard(name)
+                frame.built.pop(name, None)
                 if self._is_orm_object(value):
                     frame.models[name] = self._imported_model(value)
+                    if isinstance(value, cst.Call):
+                        frame.building[id(value)] = name
 
     def _taint(self, node: cst.BaseExpression) -> frozenset[_Origin]:
         """Return the origins of the request data ``node`` evaluates to."""
@@ -995,6 +1004,44 @@ class UnvalidatedRequestBody(Rule):
                 frame.tainted.pop(subject.value, None)
             return True
         return False
+
+    def _note_built(self, node: cst.Call, name: str, before: dict[int, int]) -> None:
+        """Remember the field sinks of ``name = Model(...)`` until it is saved."""
+        found = []
+        for origin in self._args_taint(node):
+            for sink in origin.sinks[before.get(id(origin), 0) :]:
+                if sink.node is node and sink.kind == FIELD:
+                    found.append((origin, sink))
+        if found:
+            self._frames[-1].built[name] = found
+
+    def _check_built(self, node: cst.Call, method: str | None) -> None:
+        """Handle ``obj.full_clean()`` on a model instance built from the body.
+
+        Django's model validation checks each field's type, length and choices,
+        as a project's ``obj.validated_save()`` does before saving. Fields the
+        client chose (``Model(**data)``) stay reported: the check accepts them.
+        """
+        func = node.func
+        if method is None or not isinstance(func.value, cst.Name):
+            return
+
+        frame = self._frames[-1]
+        name = func.value.value
+        if method in SAVE_METHODS:
+            frame.built.pop(name, None)
+            return
+
+        checks = method in FORM_CHECKS or method.lower().lstrip("_").startswith(
+            VALIDATOR_PREFIXES
+        )
+        if not checks or name not in frame.built:
+            return
+
+        for origin, sink in frame.built.pop(name):
+            if sink in origin.sinks:
+                origin.sinks.remove(sink)
+        frame.writes = [write for write in frame.writes if write.base != name]
 
     def _is_validator_call(
         self, node: cst.Call, method: str | None, qualname: str | None
@@ -1201,7 +1248,11 @@ class UnvalidatedRequestBody(Rule):
         if kind == "orm":
             local = _last(func) in self._classes
             confidence = Level.HIGH if local else Level.MEDIUM
+            name = self._frames[-1].building.pop(id(node), None)
+            before = {id(o): len(o.sinks) for o in self._args_taint(node)}
             self._model_arguments(node, MASS, confidence, self._imported_model(node))
+            if name is not None:
+                self._note_built(node, name, before)
             return
 
         if method is not None:
