@@ -41,6 +41,9 @@ DJANGO_REQUEST_CLASSES = frozenset(_DJANGO["request_classes"])
 DJANGO_ATTRIBUTES = frozenset(_DJANGO["attributes"])
 DRF_MODULES = tuple(_DJANGO["drf_modules"])
 DRF_ATTRIBUTES = frozenset(_DJANGO["drf_attributes"])
+FORM_PARSERS = frozenset(_DJANGO["form_parsers"])
+PARSER_DECORATORS = frozenset(_DJANGO["parser_decorators"])
+ACTION_DECORATORS = frozenset(_DJANGO["action_decorators"])
 FASTAPI_MODULES = tuple(_FASTAPI["modules"])
 FASTAPI_REQUEST_NAMES = frozenset(_FASTAPI["request_names"])
 FASTAPI_REQUEST_CLASSES = frozenset(_FASTAPI["request_classes"])
@@ -205,6 +208,11 @@ class _Origin:
     sinks: list[_Sink] = field(default_factory=list)
     # (callee name, argument position or keyword, as self-method)
     passes: list[tuple[str, int | str, bool]] = field(default_factory=list)
+    # DRF's ``request.data`` in a view whose parsers read forms only, as far as
+    # this file tells (None: it declares none), and the imported bases of the
+    # view to ask the project about.
+    form_parsers: bool | None = None
+    parser_bases: tuple[str, ...] = ()
 
 
 @dataclass
@@ -360,19 +368,7 @@ class _Models:
     by_last: dict[str, list[str]]
 
     def find(self, name: str) -> list[str]:
-        """Return the classes ``name`` may mean: itself, the same module seen
-        from another folder, or a class a package re-exports."""
-        if name in self.bases:
-            return [name]
-
-        module, _, last = name.rpartition(".")
-        found = []
-        for key in self.by_last.get(last, ()):
-            short, long = sorted((key, name), key=len)
-            inside = f".{key}".find(f".{module}.") != -1
-            if long.endswith(f".{short}") or (module and inside):
-                found.append(key)
-        return found
+        return _find_class(name, self.bases, self.by_last)
 
     def validating(self, name: str, seen: set[str]) -> bool | None:
         """Tell whether the class ``name`` checks its input; None if unknown."""
@@ -393,6 +389,22 @@ class _Models:
         return any(base in MODEL_BASES or self.validating(base, seen) for base in bases)
 
 
+def _find_class(name: str, known: dict, by_last: dict[str, list[str]]) -> list[str]:
+    """Return the classes ``name`` may mean: itself, the same module seen from
+    another folder, or a class a package re-exports."""
+    if name in known:
+        return [name]
+
+    module, _, last = name.rpartition(".")
+    found = []
+    for key in by_last.get(last, ()):
+        short, long = sorted((key, name), key=len)
+        inside = f".{key}".find(f".{module}.") != -1
+        if long.endswith(f".{short}") or (module and inside):
+            found.append(key)
+    return found
+
+
 _CACHE: list[tuple[ProjectIndex, _Models]] = []
 
 
@@ -411,17 +423,141 @@ def _models(index: ProjectIndex) -> _Models:
     return models
 
 
+# Facts about other files: the parsers DRF views inherit.
+
+_FORM_PARSERS = "form-parsers"
+# How many bases deep the parsers of a view are looked for.
+_PARSER_DEPTH = 4
+
+
+class ViewParsers(FactCollector):
+    """Classes of modules that set DRF's ``parser_classes``, with their bases and
+    whether the parsers they declare read forms only."""
+
+    name = "view-parsers"
+    # The base declaring the parsers and the mixins built on it share a module.
+    # TODO: follow bases through modules that never name parser_classes, because
+    # that means collecting the classes of every view module
+    triggers = (b"parser_classes",)
+
+    @classmethod
+    def collect(cls, context: FileContext) -> Any:
+        module = module_name(context.path)
+        if not module:
+            return None
+
+        body = context.module.body
+        local = {s.name.value for s in body if isinstance(s, cst.ClassDef)}
+        classes = {}
+        for stmt in body:
+            if isinstance(stmt, cst.ClassDef):
+                bases = [
+                    _absolute(context, arg.value, module, local)
+                    for arg in stmt.bases
+                    if not arg.keyword and not arg.star
+                ]
+                declared = _declared_parsers(context, stmt)
+                # A bare name the module neither defines nor imports is not
+                # guessed: matched by its last part it could be any class.
+                known = [base for base in bases if base and "." in base]
+                classes[f"{module}.{stmt.name.value}"] = [known, declared]
+        return classes or None
+
+
+def _declared_parsers(context: FileContext, node: cst.ClassDef) -> bool | None:
+    """Tell whether the parsers a class sets read forms only; None if it sets
+    none. Parsers chosen in ``get_parsers()`` are unknown, so not forms only."""
+    if not isinstance(node.body, cst.IndentedBlock):
+        return None
+
+    for stmt in node.body.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "get_parsers":
+            return False
+
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+
+        for small in stmt.body:
+            if isinstance(small, cst.Assign):
+                targets = [t.target for t in small.targets]
+            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                targets = [small.target]
+            else:
+                continue
+
+            if any(_is_name(t, "parser_classes") for t in targets):
+                return _is_form_parsers(context, small.value)
+    return None
+
+
+def _is_form_parsers(context: FileContext, value: cst.BaseExpression | None) -> bool:
+    """Tell whether a list of parser classes holds DRF's form parsers alone."""
+    if not isinstance(value, (cst.List, cst.Tuple)) or not value.elements:
+        return False
+
+    return all(
+        not isinstance(element, cst.StarredElement)
+        and context.qualname(element.value) in FORM_PARSERS
+        for element in value.elements
+    )
+
+
+def _is_name(node: cst.BaseExpression, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
+
+
+@dataclass
+class _Views:
+    classes: dict[str, list]
+    by_last: dict[str, list[str]]
+
+    def verdicts(self, names: list[str], depth: int) -> list[bool]:
+        """Return what the nearest classes setting parsers among ``names`` and
+        their bases declare: True for forms only."""
+        found = []
+        for name in names:
+            for key in _find_class(name, self.classes, self.by_last):
+                bases, declared = self.classes[key]
+                if declared is not None:
+                    found.append(declared)
+                elif depth > 0:
+                    found += self.verdicts(bases, depth - 1)
+        return found
+
+
+_VIEWS_CACHE: list[tuple[ProjectIndex, _Views]] = []
+
+
+def _views(index: ProjectIndex) -> _Views:
+    if _VIEWS_CACHE and _VIEWS_CACHE[0][0] is index:
+        return _VIEWS_CACHE[0][1]
+
+    classes: dict[str, list] = {}
+    for _, data in index.of(ViewParsers.name):
+        classes.update(data)
+    by_last: dict[str, list[str]] = {}
+    for name in classes:
+        by_last.setdefault(name.rpartition(".")[2], []).append(name)
+    views = _Views(classes, by_last)
+    _VIEWS_CACHE[:] = [(index, views)]
+    return views
+
+
 class UnvalidatedRequestBody(Rule):
     id = "AHL301"
-    facts = (ValidatingModels,)
+    facts = (ValidatingModels, ViewParsers)
 
     @classmethod
     def answer(cls, project: ProjectIndex, question: tuple) -> Any:
-        kind, name = question
+        kind, *names = question
+        if kind == _FORM_PARSERS:
+            found = _views(project).verdicts(names, _PARSER_DEPTH)
+            return all(found) if found else None
+
         if kind != _VALIDATING:
             raise ValueError(f"AHL301 has no answer to {kind!r}")
 
-        return bool(_models(project).validating(name, set()))
+        return bool(_models(project).validating(names[0], set()))
 
     @classmethod
     def wants(cls, source: bytes) -> bool:
@@ -446,6 +582,8 @@ class UnvalidatedRequestBody(Rule):
         self._params: dict[tuple[int, str], _Origin] = {}
         self._functions: dict[str, list[cst.FunctionDef]] = {}
         self._classes: dict[str, list[str]] = {}
+        self._class_defs: dict[str, cst.ClassDef] = {}
+        self._class_stack: list[cst.ClassDef] = []
         self._imports_django = bindings.imports_any(*DJANGO_MODULES)
         self._imports_drf = bindings.imports_any(*DRF_MODULES)
         self._imports_fastapi = bindings.imports_any(*FASTAPI_MODULES)
@@ -455,6 +593,12 @@ class UnvalidatedRequestBody(Rule):
         self._scan_definitions(context.module)
 
     # Where we are.
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._class_stack.append(node)
+
+    def leave_ClassDef(self, _node: cst.ClassDef) -> None:
+        self._class_stack.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         frame = _Frame(node=node)
@@ -672,11 +816,18 @@ class UnvalidatedRequestBody(Rule):
             if attr in FLASK_ATTRIBUTES and self._is_flask_request(receiver):
                 return self._origin(node, f"{_label(receiver)}.{attr}", "flask")
 
-            if self._is_django_receiver(receiver) and (
-                attr in DJANGO_ATTRIBUTES
-                or (attr in DRF_ATTRIBUTES and self._imports_drf)
-            ):
+            if not self._is_django_receiver(receiver):
+                return None
+
+            if attr in DJANGO_ATTRIBUTES:
                 return self._origin(node, f"{_label(receiver)}.{attr}", "django")
+
+            if attr in DRF_ATTRIBUTES and self._imports_drf:
+                fresh = id(node) not in self._origins
+                origin = self._origin(node, f"{_label(receiver)}.{attr}", "django")
+                if fresh:
+                    origin.form_parsers, origin.parser_bases = self._view_parsers()
+                return origin
             return None
 
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
@@ -1185,12 +1336,95 @@ class UnvalidatedRequestBody(Rule):
     def _is_harmless(self, origin: _Origin, sink: _Sink) -> bool:
         """Tell whether a sink found in this file turns out not to be one."""
         attribute = origin.label.rpartition(".")[2].removesuffix("()")
-        if sink.free_text and attribute in TEXT_ATTRIBUTES:
+        if sink.free_text and (
+            attribute in TEXT_ATTRIBUTES or self._is_form_data(origin)
+        ):
             return True
 
         # Asked only now that a finding depends on it, so that a file is looked
         # at again only when the project's answer changes what it reports.
         return sink.unless is not None and self.ask(_VALIDATING, sink.unless)
+
+    def _is_form_data(self, origin: _Origin) -> bool:
+        """Tell whether DRF's ``request.data`` holds form fields alone: strings
+        and files, as ``request.POST`` and ``request.FILES`` do."""
+        verdict = origin.form_parsers
+        if verdict is False or not origin.parser_bases:
+            return bool(verdict)
+
+        answer = self.ask(_FORM_PARSERS, *origin.parser_bases)
+        if answer is None:
+            return bool(verdict)
+        return answer
+
+    def _view_parsers(self) -> tuple[bool | None, tuple[str, ...]]:
+        """Return whether the view being visited parses forms only, as far as
+        this file tells, and the imported bases that may tell the rest."""
+        for frame in reversed(self._frames):
+            if frame.node is None:
+                continue
+
+            for decorator in frame.node.decorators:
+                verdict = self._decorated_parsers(decorator.decorator)
+                if verdict is not None:
+                    return verdict, ()
+
+        if not self._class_stack:
+            return None, ()
+
+        imported: set[str] = set()
+        found = self._local_parsers([self._class_stack[-1]], imported, _PARSER_DEPTH)
+        if False in found:
+            return False, ()
+        return (True if found else None), tuple(sorted(imported))
+
+    def _decorated_parsers(self, decorator: cst.BaseExpression) -> bool | None:
+        """Read ``@parser_classes([...])`` and ``@action(parser_classes=[...])``."""
+        if not isinstance(decorator, cst.Call):
+            return None
+
+        qualname = self._qualname(decorator.func)
+        if qualname in PARSER_DECORATORS:
+            first = _positional(decorator, 0)
+            return _is_form_parsers(self.context, first)
+
+        if qualname in ACTION_DECORATORS:
+            parsers = _keyword_value(decorator, "parser_classes")
+            if parsers is not None:
+                return _is_form_parsers(self.context, parsers)
+        return None
+
+    def _local_parsers(
+        self, classes: list[cst.ClassDef], imported: set[str], depth: int
+    ) -> list[bool]:
+        """Return what the nearest classes setting parsers among ``classes``
+        and their bases in this file declare; gather the bases imported."""
+        found = []
+        for node in classes:
+            declared = _declared_parsers(self.context, node)
+            if declared is not None:
+                found.append(declared)
+                continue
+
+            if depth == 0:
+                continue
+
+            bases = []
+            for arg in node.bases:
+                if arg.keyword or arg.star:
+                    continue
+
+                value = arg.value
+                if isinstance(value, cst.Name) and value.value in self._class_defs:
+                    bases.append(self._class_defs[value.value])
+                    continue
+
+                # A name this file neither defines nor imports is not guessed.
+                qualname = self.context.qualname(value)
+                if qualname is not None:
+                    imported.add(resolve_relative(qualname, self.context.path))
+            found += self._local_parsers(bases, imported, depth - 1)
+        return found
 
     def _imported_model(self, value: cst.BaseExpression) -> str | None:
         """Return the absolute name of the class ``value`` is built from, when
@@ -1515,6 +1749,7 @@ class UnvalidatedRequestBody(Rule):
             elif isinstance(stmt, cst.ClassDef):
                 bases = [_last(a.value) or "" for a in stmt.bases if not a.keyword]
                 self._classes[stmt.name.value] = bases
+                self._class_defs[stmt.name.value] = stmt
                 if isinstance(stmt.body, cst.IndentedBlock):
                     for inner in stmt.body.body:
                         if isinstance(inner, cst.FunctionDef):
