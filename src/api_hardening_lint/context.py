@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from api_hardening_lint.nodes import dotted_name
+from api_hardening_lint.nodes import dotted_name, literal_value
 from api_hardening_lint.project import EMPTY_INDEX, ProjectIndex, is_test_path
 
 if TYPE_CHECKING:
@@ -226,6 +226,6 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     right = test.comparisons[0].comparator
     names = {n.value for n in (left, right) if isinstance(n, cst.Name)}
     strings = {
-        n.evaluated_value for n in (left, right) if isinstance(n, cst.SimpleString)
+        literal_value(n) for n in (left, right) if isinstance(n, cst.SimpleString)
     }
     return names == {"__name__"} and strings == {"__main__"}

@@ -22,13 +22,24 @@ def is_true(node: cst.BaseExpression | None) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
 
 
+def literal_value(node: cst.SimpleString) -> str | bytes:
+    """Return the value of a string literal, as libcst's ``evaluated_value``
+    does, without compiling the literal when its text is its value (no escapes,
+    or a raw string): compiling costs more than the rest of most checks."""
+    raw = node.raw_value
+    prefix = node.prefix.lower()
+    if "b" in prefix or "\r" in raw or ("\\" in raw and "r" not in prefix):
+        return node.evaluated_value
+    return raw
+
+
 def string_value(node: cst.BaseExpression | None) -> str | None:
     """Return the value of a plain or concatenated string literal, else None.
 
     f-strings and bytes give None: their value is not known or not text.
     """
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = literal_value(node)
         return value if isinstance(value, str) else None
 
     if isinstance(node, cst.ConcatenatedString):
@@ -200,6 +211,7 @@ def header_writes(
 
 
 _DESCENDANT_FIELDS: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES: dict[type, bool] = {}
 
 
 def _node_fields(node_type: type) -> tuple[str, ...]:
@@ -223,17 +235,29 @@ def descendants(
     A plain read of the dataclass fields: cheaper than a libcst visitor, for the
     few statements a rule looks into after the traversal.
     """
+    # libcst's node classes are abstract base classes, whose ``isinstance``
+    # is slow; whether a type is a node, or skipped, is looked up per type.
+    skipped: dict[type, bool] = {}
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
         for name in _node_fields(type(current)):
             value = getattr(current, name)
-            items = value if isinstance(value, (tuple, list)) else (value,)
+            items = value if type(value) in (tuple, list) else (value,)
             for item in items:
-                if isinstance(item, cst.CSTNode):
-                    yield item
-                    if not isinstance(item, skip):
-                        stack.append(item)
+                kind = type(item)
+                is_node = _NODE_TYPES.get(kind)
+                if is_node is None:
+                    is_node = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+                if not is_node:
+                    continue
+
+                yield item
+                skip_it = skipped.get(kind)
+                if skip_it is None:
+                    skip_it = skipped[kind] = issubclass(kind, skip)
+                if not skip_it:
+                    stack.append(item)
 
 
 # Building blocks rules use to describe fixes cheaply.

@@ -15,6 +15,7 @@ import libcst as cst
 from api_hardening_lint.nodes import (
     dotted_name,
     environ_item,
+    literal_value,
     os_is_free,
     subscript_key,
 )
@@ -209,7 +210,7 @@ def _mask(text: str) -> str:
 def _literal(node: cst.BaseExpression) -> tuple[cst.BaseExpression | None, str]:
     """Return the literal behind ``node`` (``SecretStr("...")`` unwrapped), its text."""
     if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
+        value = literal_value(node)
         text = value.decode("latin-1") if isinstance(value, bytes) else value
         return node, text
 
