@@ -174,6 +174,11 @@ _TRACEBACK_TEXT = tuple(
     re.compile(re.escape(call.rsplit(".", 1)[-1].encode()))
     for call in sorted(TRACEBACK_CALLS)
 )
+# The nodes a name is formatted into text by (none has subclasses, so the
+# exact type is looked up: cheaper than ``isinstance`` on libcst's classes).
+_FORMAT_PARENTS = frozenset(
+    {cst.FormattedStringExpression, cst.BinaryOperation, cst.Element, cst.Arg}
+)
 _EXCEPT_NAME = re.compile(rb"except\b[^:\n]*\bas\s+(\w+)")
 
 
@@ -619,6 +624,9 @@ class ErrorDetailsLeaked(Rule):
         """Name how ``node`` is formatted into a string as it stands, if it is."""
         ancestors = self.context.ancestors
         parent = ancestors[-1]
+        if type(parent) not in _FORMAT_PARENTS:
+            return None
+
         name = node.value
         if isinstance(parent, cst.FormattedStringExpression):
             return f'f"{{{name}}}"' if parent.expression is node else None
