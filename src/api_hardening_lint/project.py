@@ -10,13 +10,15 @@ files forms the project index, which every rule can read through
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from api_hardening_lint.rule import Trigger, text_matches
 
@@ -119,3 +121,26 @@ def resolve_relative(name: str, path: str) -> str:
         parts = parts[: len(parts) - (dots - 1)]
     rest = name[dots:]
     return ".".join([*parts, rest]) if rest else ".".join(parts)
+
+
+_Built = TypeVar("_Built")
+
+
+def per_index(
+    build: Callable[[ProjectIndex], _Built],
+) -> Callable[[ProjectIndex], _Built]:
+    """Build a rule's view of the project once per index: a rule answers many
+    questions about the same index, and the last index and what was built from
+    it are kept."""
+    last: list[tuple[ProjectIndex, _Built]] = []
+
+    @functools.wraps(build)
+    def cached(index: ProjectIndex) -> _Built:
+        if last and last[0][0] is index:
+            return last[0][1]
+
+        built = build(index)
+        last[:] = [(index, built)]
+        return built
+
+    return cached

@@ -924,11 +924,8 @@ class GetRouteChangesState(Rule):
 
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         for parent, child in self._enclosing(frame):
-            if (
-                isinstance(parent, cst.ExceptHandler)
-                and child is parent.body
-                and method in DUPLICATE_DELETES
-                and _catches(parent, DUPLICATE_ERRORS)
+            if method in DUPLICATE_DELETES and _handles(
+                parent, child, DUPLICATE_ERRORS
             ):
                 return True
 
@@ -956,12 +953,7 @@ class GetRouteChangesState(Rule):
 
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         for parent, child in self._enclosing(frame):
-            if (
-                isinstance(parent, cst.ExceptHandler)
-                and child is parent.body
-                and method in MISSING_CREATES
-                and _catches(parent, MISSING_ERRORS)
-            ):
+            if method in MISSING_CREATES and _handles(parent, child, MISSING_ERRORS):
                 return True
 
             if not isinstance(parent, cst.If) or child is not parent.body:
@@ -1459,6 +1451,18 @@ def _is_orphan_query(node: cst.BaseExpression) -> bool:
             if isinstance(target.operator, (cst.Equal, cst.Is)):
                 null = null or _is_none(target.comparator)
     return outer and null
+
+
+def _handles(
+    parent: cst.CSTNode, child: cst.CSTNode, errors: frozenset[str]
+) -> bool:
+    """Tell whether ``child`` is the body of an ``except`` clause that catches
+    one of ``errors``."""
+    return (
+        isinstance(parent, cst.ExceptHandler)
+        and child is parent.body
+        and _catches(parent, errors)
+    )
 
 
 def _catches(handler: cst.ExceptHandler, errors: frozenset[str]) -> bool:

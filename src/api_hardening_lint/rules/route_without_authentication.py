@@ -27,6 +27,7 @@ from api_hardening_lint.project import (
     FactCollector,
     ProjectIndex,
     module_name,
+    per_index,
     resolve_relative,
 )
 from api_hardening_lint.registry import knowledge
@@ -1627,13 +1628,8 @@ def _same(a: str, b: str) -> bool:
     return long == short or long.endswith("." + short)
 
 
-_CACHE: list[tuple[ProjectIndex, _Project]] = []
-
-
+@per_index
 def _project(index: ProjectIndex) -> _Project:
-    if _CACHE and _CACHE[0][0] is index:
-        return _CACHE[0][1]
-
     guards: dict[str, dict] = {}
     for _, data in index.of(AuthGuards.name):
         guards.update(data)
@@ -1681,7 +1677,6 @@ def _project(index: ProjectIndex) -> _Project:
         has_settings=bool(settings),
     )
     project.app_hook = any(h["app"] and _hook_auth(project, h) for h in hooks)
-    _CACHE[:] = [(index, project)]
     return project
 
 

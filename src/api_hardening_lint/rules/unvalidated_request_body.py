@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from api_hardening_lint.project import (
     FactCollector,
     ProjectIndex,
     module_name,
+    per_index,
     resolve_relative,
 )
 from api_hardening_lint.registry import knowledge
@@ -307,19 +309,28 @@ class ValidatingModels(FactCollector):
 
     @classmethod
     def collect(cls, context: FileContext) -> Any:
-        module = module_name(context.path)
-        if not module:
-            return None
-
-        body = context.module.body
-        local = {s.name.value for s in body if isinstance(s, cst.ClassDef)}
         classes: dict[str, list[str] | None] = {}
-        for stmt in body:
-            if isinstance(stmt, cst.ClassDef):
-                bases = _class_bases(context, stmt, module, local)
-                if bases is None or bases:
-                    classes[f"{module}.{stmt.name.value}"] = bases
+        for name, node, module, local in _module_classes(context):
+            bases = _class_bases(context, node, module, local)
+            if bases is None or bases:
+                classes[name] = bases
         return classes or None
+
+
+def _module_classes(
+    context: FileContext,
+) -> Iterator[tuple[str, cst.ClassDef, str, set[str]]]:
+    """Yield each top-level class with its absolute name, its module's name and
+    the names of the module's classes; nothing for a file outside a package."""
+    module = module_name(context.path)
+    if not module:
+        return
+
+    body = context.module.body
+    local = {s.name.value for s in body if isinstance(s, cst.ClassDef)}
+    for stmt in body:
+        if isinstance(stmt, cst.ClassDef):
+            yield f"{module}.{stmt.name.value}", stmt, module, local
 
 
 def _class_bases(
@@ -405,22 +416,15 @@ def _find_class(name: str, known: dict, by_last: dict[str, list[str]]) -> list[s
     return found
 
 
-_CACHE: list[tuple[ProjectIndex, _Models]] = []
-
-
+@per_index
 def _models(index: ProjectIndex) -> _Models:
-    if _CACHE and _CACHE[0][0] is index:
-        return _CACHE[0][1]
-
     bases: dict[str, list[str] | None] = {}
     for _, data in index.of(ValidatingModels.name):
         bases.update(data)
     by_last: dict[str, list[str]] = {}
     for name in bases:
         by_last.setdefault(name.rpartition(".")[2], []).append(name)
-    models = _Models(bases, by_last)
-    _CACHE[:] = [(index, models)]
-    return models
+    return _Models(bases, by_last)
 
 
 # Facts about other files: the parsers DRF views inherit.
@@ -442,25 +446,18 @@ class ViewParsers(FactCollector):
 
     @classmethod
     def collect(cls, context: FileContext) -> Any:
-        module = module_name(context.path)
-        if not module:
-            return None
-
-        body = context.module.body
-        local = {s.name.value for s in body if isinstance(s, cst.ClassDef)}
         classes = {}
-        for stmt in body:
-            if isinstance(stmt, cst.ClassDef):
-                bases = [
-                    _absolute(context, arg.value, module, local)
-                    for arg in stmt.bases
-                    if not arg.keyword and not arg.star
-                ]
-                declared = _declared_parsers(context, stmt)
-                # A bare name the module neither defines nor imports is not
-                # guessed: matched by its last part it could be any class.
-                known = [base for base in bases if base and "." in base]
-                classes[f"{module}.{stmt.name.value}"] = [known, declared]
+        for name, node, module, local in _module_classes(context):
+            bases = [
+                _absolute(context, arg.value, module, local)
+                for arg in node.bases
+                if not arg.keyword and not arg.star
+            ]
+            declared = _declared_parsers(context, node)
+            # A bare name the module neither defines nor imports is not
+            # guessed: matched by its last part it could be any class.
+            known = [base for base in bases if base and "." in base]
+            classes[name] = [known, declared]
         return classes or None
 
 
@@ -525,22 +522,15 @@ class _Views:
         return found
 
 
-_VIEWS_CACHE: list[tuple[ProjectIndex, _Views]] = []
-
-
+@per_index
 def _views(index: ProjectIndex) -> _Views:
-    if _VIEWS_CACHE and _VIEWS_CACHE[0][0] is index:
-        return _VIEWS_CACHE[0][1]
-
     classes: dict[str, list] = {}
     for _, data in index.of(ViewParsers.name):
         classes.update(data)
     by_last: dict[str, list[str]] = {}
     for name in classes:
         by_last.setdefault(name.rpartition(".")[2], []).append(name)
-    views = _Views(classes, by_last)
-    _VIEWS_CACHE[:] = [(index, views)]
-    return views
+    return _Views(classes, by_last)
 
 
 class UnvalidatedRequestBody(Rule):
