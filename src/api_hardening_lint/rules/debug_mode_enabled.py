@@ -16,7 +16,7 @@ from api_hardening_lint.nodes import (
     with_value,
 )
 from api_hardening_lint.registry import knowledge
-from api_hardening_lint.rule import SAFE, Fix, Level, Rule
+from api_hardening_lint.rule import SAFE, Fix, Level, Rule, text_matches
 
 _FACTS = knowledge("debug")
 SWITCH_KEYWORDS: dict[str, list[str]] = _FACTS["switch_keywords"]
@@ -46,8 +46,10 @@ _DJANGO_RISK = {
 # A literal True right after a debug-like name: ``debug=True``,
 # ``["DEBUG"] = True``, ``"DEBUG": True``, ``DEBUG: bool = True``; matched
 # against the lowercased text, which is faster than a case-insensitive match.
-_SWITCHED_ON = re.compile(
-    rb"(?:debug|evalex)\w*['\"]?\]?\s*(?::\s*\w+\s*)?[:=]\s*true\b"
+# One pattern per word, each starting with it: faster than an alternation.
+_SWITCHED_ON = tuple(
+    re.compile(word + rb"\w*['\"]?\]?\s*(?::\s*\w+\s*)?[:=]\s*true\b")
+    for word in (rb"debug", rb"evalex")
 )
 
 
@@ -56,7 +58,7 @@ class DebugModeEnabled(Rule):
 
     @classmethod
     def wants(cls, source: bytes) -> bool:
-        return bool(_SWITCHED_ON.search(source.lower()))
+        return text_matches(_SWITCHED_ON, source.lower())
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.context.qualname(node.func)

@@ -146,7 +146,7 @@ _DETAIL_TEXT = (
     *(c.rsplit(".", 1)[-1].encode() for c in TRACEBACK_CALLS),
 )
 _WEB_TEXT = re.compile(
-    rb"(?m)^[ \t]*(?:from|import)[ \t]+(?:"
+    rb"\n[ \t]*(?:from|import)[ \t]+(?:"
     + b"|".join(re.escape(m.encode()) for m in WEB_MODULES)
     + rb")\b"
 )
@@ -205,7 +205,7 @@ class ErrorDetailsLeaked(Rule):
     def wants(cls, source: bytes) -> bool:
         if not (
             text_matches(_DETAIL_TEXT, source)
-            and _WEB_TEXT.search(source)
+            and text_matches((_WEB_TEXT,), source)
             and (
                 text_matches(_ANSWER_TEXT, source)
                 or b"response" in source.lower()
