@@ -296,6 +296,8 @@ _URL_BUILDING = re.compile(r"(?i)redirect|url|reverse|^format$|^quote|urlencode"
 _ANSWERS = re.compile(r"Response$|^jsonify$|^make_response$")
 
 AUTH, NEUTRAL, UNKNOWN = "auth", "neutral", "unknown"
+_ENVIRONMENT = frozenset({"environ", "getenv"})
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9_]*$")
 
 
 # Evidence that code looks at the caller.
@@ -303,10 +305,46 @@ AUTH, NEUTRAL, UNKNOWN = "auth", "neutral", "unknown"
 
 def checks_caller(node: cst.CSTNode, skip: tuple[type, ...] = ()) -> bool:
     """Tell whether code below ``node`` reads the user or a credential, or refuses."""
+    switched = False
     for child in descendants(node, skip):
-        if _is_check(child):
+        if type(child) is cst.If and _is_environment_switch(child):
+            switched = True
+        elif not switched and _is_check(child):
             return True
-    return False
+    return switched and _checks_beside_switches(node, skip)
+
+
+def _checks_beside_switches(node: cst.CSTNode, skip: tuple[type, ...]) -> bool:
+    # A refusal under ``if os.environ.get(READ_ONLY):`` turns every caller
+    # away alike: it checks the deployment, not who asks.
+    switched: set[int] = set()
+    for child in descendants(node, skip):
+        if type(child) is cst.If and _is_environment_switch(child):
+            switched.update(
+                id(inner)
+                for inner in descendants(child.body, skip)
+                if _is_refusal(inner)
+            )
+    return any(
+        _is_check(child) and id(child) not in switched
+        for child in descendants(node, skip)
+    )
+
+
+def _is_environment_switch(node: cst.If) -> bool:
+    """Tell whether an ``if`` tests only the process environment and constants
+    (``os.environ.get(READ_ONLY)``), nothing of the request, and holds no
+    further test that could ask about the caller."""
+    reads = False
+    for child in (node.test, *descendants(node.test)):
+        if type(child) is not cst.Name:
+            continue
+
+        if child.value in _ENVIRONMENT:
+            reads = True
+        elif child.value not in ("os", "get") and not _CONSTANT.match(child.value):
+            return False
+    return reads and not any(type(child) is cst.If for child in descendants(node.body))
 
 
 def _is_check(node: cst.CSTNode) -> bool:
