@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from api_hardening_lint.config import Config
-from api_hardening_lint.engine import analyze_source
+from api_hardening_lint.engine import (
+    analyze_source,
+    collect_facts,
+    enabled_rules,
+    fact_collectors,
+)
+from api_hardening_lint.project import ProjectIndex
 from api_hardening_lint.registry import catalogue, rule_classes
 from api_hardening_lint.rule import Level
 from conftest import FIXTURES, expected_markers, reported
@@ -176,6 +182,29 @@ def _flask_routes(guarded: int, open_: int) -> bytes:
     return "\n".join(lines).encode() + b"\n"
 
 
+_GUARD_MODULE = b"""from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+
+def staff_only(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+"""
+
+
+def _project_with_guard(config: Config) -> ProjectIndex:
+    rules = enabled_rules(config)
+    facts = collect_facts("shop/auth.py", _GUARD_MODULE, config, fact_collectors(rules))
+    return ProjectIndex.from_files({"shop/auth.py": facts})
+
+
 @pytest.mark.parametrize(
     ("guarded", "open_", "note"),
     [
@@ -188,15 +217,14 @@ def _flask_routes(guarded: int, open_: int) -> bytes:
 def test_routes_unguarded_in_a_cluster_are_reported_at_low_confidence(
     guarded, open_, note
 ):
-    # Most of a file's routes without a known guard usually means a guard the
-    # rule does not read: each is still reported, with the count, at low
-    # confidence.
+    # Most of a file's routes without a known guard, in a project that guards
+    # something, usually means a guard the rule does not read: each is still
+    # reported, with the count, at low confidence.
+    config = Config(root=FIXTURES)
     source = _flask_routes(guarded, open_)
-    findings = [
-        f
-        for f in analyze_source("shop/views.py", source, Config(root=FIXTURES)).findings
-        if f.rule_id == "AHL201"
-    ]
+    project = _project_with_guard(config)
+    report = analyze_source("shop/views.py", source, config, project=project)
+    findings = [f for f in report.findings if f.rule_id == "AHL201"]
 
     assert len(findings) == open_
     for finding in findings:
@@ -206,3 +234,17 @@ def test_routes_unguarded_in_a_cluster_are_reported_at_low_confidence(
         else:
             assert finding.confidence == Level.LOW
             assert note in finding.message
+
+
+def test_a_cluster_in_a_project_that_guards_nothing_keeps_its_confidence():
+    # With no protection anywhere the rule can see, the routes are most likely
+    # open indeed, as in an app that ships without authentication.
+    source = _flask_routes(0, 4)
+    findings = [
+        f
+        for f in analyze_source("shop/views.py", source, Config(root=FIXTURES)).findings
+        if f.rule_id == "AHL201"
+    ]
+
+    assert [f.confidence for f in findings] == [Level.HIGH] * 4
+    assert not any("other routes" in f.message for f in findings)

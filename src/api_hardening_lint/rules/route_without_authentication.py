@@ -1776,6 +1776,22 @@ def _guard_answer(project: _Project, name: str) -> str | None:
     return AUTH if _record_auth(project, record, 0) else NEUTRAL
 
 
+def _guards_anything(project: _Project) -> bool:
+    """Tell whether the project defines or wires any protection the rule sees:
+    a guard, an auth dependency on a router or the app, a hook or middleware
+    that checks the caller, or a DRF default permission."""
+    return bool(
+        any(record.get("auth") for record in project.guards.values())
+        or project.includes
+        or project.wrapped
+        or project.app_auth
+        or project.middleware
+        or project.login_middleware
+        or project.drf_permissions
+        or any(_hook_auth(project, hook) for hook in project.hooks)
+    )
+
+
 def _alias_answer(project: _Project, name: str) -> bool:
     record = project.find(name)
     return bool(record and record.get("alias") and _record_auth(project, record, 0))
@@ -1832,6 +1848,7 @@ _QUESTIONS: dict[str, Callable[..., Any]] = {
     "class": lambda p, name: p.find(name),
     "drf-default": _drf_default_answer,
     "guard": _guard_answer,
+    "guards-anything": _guards_anything,
     "has-settings": lambda p: p.has_settings,
     "hooked": _hooked_answer,
     "included": lambda p, name: _in(name, p.includes),
@@ -1894,10 +1911,16 @@ class RouteWithoutAuthentication(Rule):
                 unguarded.append((route, verdict))
 
         # Where most of a file's routes show no protection the rule knows, the
-        # project usually guards them in a way it does not read (every reading
-        # of real applications found such clusters to be missed protections):
-        # each is reported, at low confidence, with the count.
-        clustered = len(unguarded) >= _CLUSTER and 2 * len(unguarded) > judged
+        # project usually guards them in a way it does not read (readings of
+        # real applications found such clusters to be missed protections):
+        # each is reported, at low confidence, with the count. Not so in a
+        # project that guards nothing the rule can see: there the routes are
+        # most likely open indeed.
+        clustered = (
+            len(unguarded) >= _CLUSTER
+            and 2 * len(unguarded) > judged
+            and self.ask("guards-anything")
+        )
         for route, verdict in unguarded:
             if clustered:
                 verdict.doubt(Level.LOW)
