@@ -1787,7 +1787,7 @@ def _guards_anything(project: _Project) -> bool:
         or project.app_auth
         or project.middleware
         or project.login_middleware
-        or project.drf_permissions
+        or _drf_default_answer(project)
         or any(_hook_auth(project, hook) for hook in project.hooks)
     )
 
@@ -2326,8 +2326,7 @@ class RouteWithoutAuthentication(Rule):
             return False
 
         for hooked, hook in self._file.value_hooks:
-            guarded = _guarded_values(self._file, hook)
-            if hooked == owner and set(guarded) & set(values):
+            if hooked == owner and set(_guarded_values(self._file, hook)) & set(values):
                 return True
 
         return self.ask("value-hooked", self._file.absolute(owner), values)
