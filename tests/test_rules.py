@@ -248,3 +248,19 @@ def test_a_cluster_in_a_project_that_guards_nothing_keeps_its_confidence():
 
     assert [f.confidence for f in findings] == [Level.HIGH] * 4
     assert not any("other routes" in f.message for f in findings)
+
+
+def test_a_write_behind_a_form_bound_to_the_body_is_reported_at_low_confidence():
+    # On GET the body is empty: the form is valid only if no field is required.
+    path = FIXTURES / "AHL601" / "fire_django_form_look_alikes" / "views.py"
+    findings = {
+        f.line: f for f in reported(path, display=_relative(path)) if f.rule_id == "AHL601"
+    }
+
+    doubted = findings[13]
+    assert doubted.confidence == Level.LOW
+    assert "only if RecipeForm() accepts the empty body" in doubted.message
+    # Bound to ``request.GET`` or to a default: full on GET, so no doubt.
+    for line in (25, 36):
+        assert findings[line].confidence > Level.LOW
+        assert "empty body" not in findings[line].message

@@ -178,6 +178,9 @@ class _Write:
     kind: str
     # A bare ``save()`` or ``commit()``: it writes whatever the code changed.
     plain: bool = False
+    # The form whose ``is_valid()`` the write waits for, when that form is
+    # bound to the body: empty on GET, so valid only without required fields.
+    form: str | None = None
 
 
 @dataclass
@@ -207,6 +210,8 @@ class _Frame:
     empty_on_get: set[str] = field(default_factory=set)
     # Forms given ``request.POST or None``: unbound, so never valid, on GET.
     unbound_on_get: set[str] = field(default_factory=set)
+    # Forms given ``request.POST`` alone: bound to an empty body on GET.
+    bound_to_body: set[str] = field(default_factory=set)
     # Results of queries for dangling rows, rows of the requester's own
     # session, and token objects created here.
     orphans: set[str] = field(default_factory=set)
@@ -329,6 +334,7 @@ class GetRouteChangesState(Rule):
 
         if self._creates_lazily(write, frame):
             write.kind = LAZY
+        write.form = self._waiting_form(frame)
         frame.writes.append(write)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
@@ -408,6 +414,7 @@ class GetRouteChangesState(Rule):
             (frame.body_names, body),
             (frame.empty_on_get, empty),
             (frame.unbound_on_get, _is_bound_to_body(value)),
+            (frame.bound_to_body, _is_bound_to_body(value, alone=True)),
             (frame.orphans, self._orphans_possible and _is_orphan_query(value)),
             (
                 frame.own_rows,
@@ -647,6 +654,16 @@ class GetRouteChangesState(Rule):
         if all(len(chain) > 1 for _, chain, _ in evidence):
             confidence = Level(max(confidence - 1, Level.LOW))
         confidence = min(confidence, route.confidence)
+        # A form bound to the empty body of a GET fails ``is_valid()`` when a
+        # field is required, as most are; its fields are not read here.
+        # TODO: read the form's fields, because they tell whether GET can write
+        forms = {write.form for write, _, _ in (strong or evidence)}
+        if None not in forms:
+            confidence = Level.LOW
+            message += (
+                f"; on GET it runs only if {sorted(forms)[0]}() accepts the empty"
+                " body, which needs every field optional"
+            )
         severity = Level.MEDIUM if strong else Level.LOW
         self.report(
             where,
@@ -963,6 +980,28 @@ class GetRouteChangesState(Rule):
             if name is not None and assigns_name(suite_statements(parent.body), name):
                 return True
         return False
+
+    def _waiting_form(self, frame: _Frame) -> str | None:
+        """Return the body-bound form whose ``is_valid()`` guards the visited node."""
+        if not frame.bound_to_body:
+            return None
+
+        for parent, child in self._enclosing(frame):
+            if not isinstance(parent, cst.If) or child is not parent.body:
+                continue
+
+            for item in (parent.test, *descendants(parent.test)):
+                if (
+                    isinstance(item, cst.Call)
+                    and isinstance(item.func, cst.Attribute)
+                    and item.func.attr.value in BOUND_CHECKS
+                    and isinstance(item.func.value, cst.Name)
+                    and item.func.value.value in frame.bound_to_body
+                ):
+                    value = frame.values.get(item.func.value.value)
+                    if isinstance(value, cst.Call):
+                        return _call_text(value)
+        return None
 
     def _enclosing(self, frame: _Frame) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
         """Yield (parent, child) pairs from the visited node up to the function."""
@@ -1381,8 +1420,12 @@ def _is_empty_literal(node: cst.BaseExpression) -> bool:
     return string_value(node) == ""
 
 
-def _is_bound_to_body(value: cst.BaseExpression) -> bool:
-    """``EditForm(request.POST or None, ...)``: a form left unbound on GET."""
+def _is_bound_to_body(value: cst.BaseExpression, alone: bool = False) -> bool:
+    """``EditForm(request.POST or None, ...)``: a form left unbound on GET.
+
+    With ``alone``, ``EditForm(request.POST, ...)`` instead: a form bound to the
+    body, which is empty on GET.
+    """
     if not isinstance(value, cst.Call):
         return False
 
@@ -1394,6 +1437,9 @@ def _is_bound_to_body(value: cst.BaseExpression) -> bool:
         first = positional[0]
     else:
         return False
+
+    if alone:
+        return isinstance(first, cst.Attribute) and _is_body_read(first)
 
     return (
         isinstance(first, cst.BooleanOperation)
