@@ -292,8 +292,11 @@ _REQUESTED_PATHS = frozenset(
     for part in ("path", "full_path", "url", "get_full_path")
 )
 _URL_BUILDING = re.compile(r"(?i)redirect|url|reverse|^format$|^quote|urlencode")
-# Calls that only build an answer.
-_ANSWERS = re.compile(r"Response$|^jsonify$|^make_response$")
+# Calls that only build an answer, or a link to another route.
+_ANSWERS = re.compile(
+    r"Response$|^jsonify$|^make_response$|^render_template$"
+    r"|^url_for$|^reverse(_lazy)?$|^url_path_for$"
+)
 
 AUTH, NEUTRAL, UNKNOWN = "auth", "neutral", "unknown"
 _ENVIRONMENT = frozenset({"environ", "getenv"})
@@ -2751,29 +2754,50 @@ def _without_docstring(body: list[cst.CSTNode]) -> list[cst.CSTNode]:
 
 def _is_inert(route: Route) -> bool:
     """Tell whether a function view ignores its request and only answers, as a
-    metrics beacon returning 204 does: nothing to protect."""
+    metrics beacon returning 204 or an index of links to other routes does:
+    nothing to protect."""
     handler = route.handler
     if not isinstance(handler, cst.FunctionDef):
         return False
 
     body = _without_docstring(suite_statements(handler.body))
-    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+    if not body or not all(isinstance(s, cst.SimpleStatementLine) for s in body):
         return False
 
-    statement = body[0].body[0]
-    if not isinstance(statement, cst.Return):
+    # Local values built first, then one answer: ``links = [url_for(...)]``.
+    if any(len(s.body) != 1 for s in body):
+        return False
+    *built, last = [s.body[0] for s in body]
+    if not isinstance(last, cst.Return):
+        return False
+    if not all(
+        isinstance(s, cst.Assign)
+        and all(isinstance(t.target, cst.Name) for t in s.targets)
+        for s in built
+    ):
         return False
 
-    names = {p.name.value for p in handler.params.params}
-    for child in descendants(statement):
-        if isinstance(child, cst.Name) and child.value in names:
-            return False
+    # Names of the answer and link calls, of keywords and of attributes are
+    # spelling; any other name must be a local value built here, so nothing
+    # of the request, of storage or of configuration is read.
+    nodes = [d for s in (*built, last) for d in descendants(s)]
+    spelling: set[int] = set()
+    for child in nodes:
+        if isinstance(child, cst.Call):
+            if not _ANSWERS.search(_last(dotted_name(child.func) or "")):
+                return False
+            spelling.update(id(n) for n in (child.func, *descendants(child.func)))
+        elif isinstance(child, cst.Arg) and child.keyword is not None:
+            spelling.add(id(child.keyword))
+        elif isinstance(child, cst.Attribute):
+            spelling.add(id(child.attr))
 
-        if isinstance(child, cst.Call) and not _ANSWERS.search(
-            _last(dotted_name(child.func) or "")
-        ):
-            return False
-    return True
+    local = {t.target.value for s in built for t in s.targets}
+    return all(
+        child.value in local or child.value in ("True", "False", "None")
+        for child in nodes
+        if isinstance(child, cst.Name) and id(child) not in spelling
+    )
 
 
 def _takes_capability(route: Route) -> bool:
