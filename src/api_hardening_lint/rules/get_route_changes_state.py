@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -24,8 +25,12 @@ from api_hardening_lint.nodes import (
     with_keyword,
 )
 from api_hardening_lint.positions import node_ranges
+from api_hardening_lint.project import FactCollector, ProjectIndex, per_index
 from api_hardening_lint.registry import knowledge
 from api_hardening_lint.rule import UNSAFE, Fix, Level, Rule, text_matches
+
+if TYPE_CHECKING:
+    from api_hardening_lint.context import FileContext
 
 logger = logging.getLogger(__name__)
 
@@ -222,9 +227,125 @@ class _Frame:
 # A write, the helper calls that lead to it, and whether it is strong evidence.
 Evidence = tuple[_Write, tuple[cst.Call, ...], bool]
 
+# The question whether a form class has a field the body must fill in.
+_NEEDS_INPUT = "form-needs-input"
+# How many project bases of a form are followed for inherited fields.
+_FORM_DEPTH = 4
+# Django's form fields: an empty body leaves a required one of them missing.
+_FORM_FIELDS = ("django.forms.", "django.contrib.postgres.forms.")
+
+
+class FormInputs(FactCollector):
+    """Django form classes, with their bases and whether a field they declare
+    must be filled in: bound to the empty body of a GET, such a form is invalid.
+    """
+
+    name = "form-inputs"
+    triggers = (re.compile(rb"\nclass \w+\([^)]*Form[,)]"),)
+
+    @classmethod
+    def collect(cls, context: FileContext) -> Any:
+        forms = {}
+        for stmt in context.module.body:
+            if not isinstance(stmt, cst.ClassDef):
+                continue
+
+            bases = [
+                _last_name(arg.value)
+                for arg in stmt.bases
+                if not arg.keyword and not arg.star
+            ]
+            if any(base.endswith("Form") for base in bases):
+                forms[stmt.name.value] = [bases, _form_needs_input(context, stmt)]
+        return forms or None
+
+
+def _form_needs_input(context: FileContext, node: cst.ClassDef) -> bool | None:
+    """Tell whether a form class declares a required Django field: True, False,
+    or None when its methods may loosen its fields (``required = False``,
+    ``del self.fields[...]``) or it removes an inherited one (``name = None``).
+    """
+    needs = False
+    for stmt in suite_statements(node.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            if any(
+                isinstance(child, cst.Del)
+                or (isinstance(child, cst.Attribute) and child.attr.value == "required")
+                or (
+                    isinstance(child, cst.Call)
+                    and _call_text(child.func).endswith("fields.pop")
+                )
+                for child in descendants(stmt)
+            ):
+                return None
+            continue
+
+        for small in stmt.body:
+            if not isinstance(small, (cst.Assign, cst.AnnAssign)):
+                continue
+            value = small.value
+            if _is_none(value):
+                return None
+            if isinstance(value, cst.Call) and _is_required_field(context, value):
+                needs = True
+    return needs
+
+
+def _is_required_field(context: FileContext, call: cst.Call) -> bool:
+    """``forms.DecimalField(max_value=999)``: a Django field the data must hold.
+
+    A field whose class is not Django's, whose ``required`` is anything but a
+    literal True, or which is disabled (it takes its initial value), is not.
+    """
+    name = context.qualname(call.func) or ""
+    if not (name.startswith(_FORM_FIELDS) and name.endswith("Field")):
+        return False
+
+    required = keyword(call, "required")
+    if required is not None and not is_true(required.value):
+        return False
+
+    disabled = keyword(call, "disabled")
+    return disabled is None or _is_false(disabled)
+
+
+@per_index
+def _forms(project: ProjectIndex) -> dict[str, list[list]]:
+    """Every recorded form class, by class name."""
+    found: dict[str, list[list]] = {}
+    for _path, forms in project.of(FormInputs.name):
+        for name, data in forms.items():
+            found.setdefault(name, []).append(data)
+    return found
+
+
+def _needs_input(forms: dict[str, list[list]], name: str, depth: int) -> bool:
+    """Tell whether every project form class named ``name`` has, itself or
+    through its bases, a required field and nothing that may loosen one."""
+    found = forms.get(name)
+    if not found or depth < 0:
+        return False
+
+    for bases, needs in found:
+        if needs is None:
+            return False
+        if not needs and not any(
+            _needs_input(forms, base, depth - 1) for base in bases
+        ):
+            return False
+    return True
+
 
 class GetRouteChangesState(Rule):
     id = "AHL601"
+    facts = (FormInputs,)
+
+    @classmethod
+    def answer(cls, project: ProjectIndex, question: tuple) -> Any:
+        kind, name = question
+        if kind != _NEEDS_INPUT:
+            raise ValueError(f"AHL601 has no answer to {kind!r}")
+        return _needs_input(_forms(project), name, _FORM_DEPTH)
 
     @classmethod
     def wants(cls, source: bytes) -> bool:
@@ -620,6 +741,23 @@ class GetRouteChangesState(Rule):
         methods: list[str],
         lines: dict[int, int],
     ) -> None:
+        # A write waiting for a form of the project that the empty body of a
+        # GET cannot satisfy is not on the GET path.
+        evidence = [
+            item
+            for item in evidence
+            if item[0].form is None
+            or not self.ask(_NEEDS_INPUT, item[0].form.rsplit(".", 1)[-1])
+        ]
+        if not evidence:
+            logger.debug(
+                "%s: %s writes only once a form with required fields validates"
+                " the body; not reported",
+                self.context.path,
+                route.handler_name,
+            )
+            return
+
         strong = [item for item in evidence if item[2]]
         if not strong and not _acts(route):
             logger.debug(
@@ -655,8 +793,10 @@ class GetRouteChangesState(Rule):
             confidence = Level(max(confidence - 1, Level.LOW))
         confidence = min(confidence, route.confidence)
         # A form bound to the empty body of a GET fails ``is_valid()`` when a
-        # field is required, as most are; its fields are not read here.
-        # TODO: read the form's fields, because they tell whether GET can write
+        # field is required; the project's forms were read above, and one whose
+        # fields come from its model alone is not known to need input.
+        # TODO: read the model's fields of a ModelForm, because its Meta.fields
+        # may name required ones
         forms = {write.form for write, _, _ in (strong or evidence)}
         if None not in forms:
             confidence = Level.LOW
