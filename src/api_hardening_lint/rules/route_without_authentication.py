@@ -74,6 +74,14 @@ PUBLIC_VIEWS = frozenset(_FACTS["public"]["views"])
 PUBLIC_FORMS = frozenset(_FACTS["public"]["forms"])
 UNSAFE_METHODS = frozenset(_FACTS["severity"]["unsafe_methods"])
 SENSITIVE_WORDS = frozenset(_FACTS["severity"]["sensitive_words"])
+_CLIENT_SETTINGS = _FACTS["client_settings"]
+SIGN_IN_KEY = re.compile(
+    r"(?i)(?:^|_)(?:"
+    + "|".join(re.escape(word) for word in _CLIENT_SETTINGS["sign_in_words"])
+    + r")(?:_|$)"
+)
+SECRET_KEY_WORDS = re.compile(_CLIENT_SETTINGS["secret_words"])
+MIN_SETTINGS_KEYS = _CLIENT_SETTINGS["min_keys"]
 
 # Handler names are split into words; these, unlike path segments such as
 # ``token``, say the whole view belongs to a login or probe flow.
@@ -1979,6 +1987,7 @@ class RouteWithoutAuthentication(Rule):
             _only_public_forms(route.handler)
             or _is_inert(route)
             or _only_redirects(route.handler)
+            or (_only_reads(methods) and _serves_sign_in_settings(route.handler))
         ):
             return None
         return verdict
@@ -2797,6 +2806,42 @@ def _is_inert(route: Route) -> bool:
         child.value in local or child.value in ("True", "False", "None")
         for child in nodes
         if isinstance(child, cst.Name) and id(child) not in spelling
+    )
+
+
+def _serves_sign_in_settings(handler: cst.CSTNode) -> bool:
+    """Tell whether a read-only view answers the settings a client reads before
+    sign-in: a dictionary of literal keys, one of which says how to sign in
+    (``auth_required``, ``saml_enabled``, ``provider``) and none of which names
+    a secret. It may read configuration and storage, never the request."""
+    if isinstance(handler, cst.FunctionDef):
+        func = handler
+    elif isinstance(handler, cst.ClassDef):
+        methods = [
+            s for s in suite_statements(handler.body) if isinstance(s, cst.FunctionDef)
+        ]
+        if len(methods) != 1 or methods[0].name.value != "get":
+            return False
+        func = methods[0]
+    else:
+        return False
+
+    keys: list[str] = []
+    for child in descendants(func):
+        if isinstance(child, cst.Name) and child.value == "request":
+            return False
+        if isinstance(child, cst.Dict):
+            keys += [
+                key
+                for element in child.elements
+                if isinstance(element, cst.DictElement)
+                and (key := string_value(element.key)) is not None
+            ]
+
+    return (
+        len(keys) >= MIN_SETTINGS_KEYS
+        and any(SIGN_IN_KEY.search(key) for key in keys)
+        and not any(SECRET_KEY_WORDS.search(key) for key in keys)
     )
 
 
