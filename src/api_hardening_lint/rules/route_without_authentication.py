@@ -1575,10 +1575,13 @@ def _is_auth_middleware(found: _FileAuth, name: str) -> bool:
     if not name:
         return False
 
+    # A middleware guards every route of the app, so a refusal alone is not
+    # enough: a 403 for uploads off the allowed paths checks requests, not
+    # callers. It must look at a credential, as a function middleware must.
     if found.is_local(name):
         node = found.classes.get(name)
         return node is not None and any(
-            checks_caller(s)
+            _authenticates(s.body)
             for s in suite_statements(node.body)
             if isinstance(s, cst.FunctionDef)
         )
