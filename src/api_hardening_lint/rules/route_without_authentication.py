@@ -672,20 +672,16 @@ class _FileAuth:
     def _guard(self, name: str, depth: int) -> str | None:
         if name in self.functions:
             func = self.functions[name]
-            if (
-                self.checks(func.body)
-                or self._decorated_auth(func)
-                or self._guarded_wrapper(func)
-                or (_returns_inner(func) and _redirects_to_login(func, ()))
-            ):
-                return AUTH
-            for target in _depends_targets(func, self.aliases):
-                if self.dependency(target, depth + 1) == AUTH:
-                    return AUTH
-            return NEUTRAL
+            return AUTH if self._function_guards(func, depth) else NEUTRAL
 
         if name in self.classes:
-            return AUTH if self.class_guards(self.classes[name]) else NEUTRAL
+            node = self.classes[name]
+            # ``Depends(ProjectMember())``: FastAPI calls the instance, so its
+            # ``__call__`` is the dependency.
+            call = _call_method(node)
+            if call is not None and self._function_guards(call, depth):
+                return AUTH
+            return AUTH if self.class_guards(node) else NEUTRAL
 
         if name in self.calls:
             call = self.calls[name]
@@ -697,10 +693,29 @@ class _FileAuth:
             if _last(func) in FACTORY_METHODS:
                 return AUTH
 
+            # ``member_required = ProjectMember()``, an instance of a local class.
+            if func in self.classes and _call_method(self.classes[func]) is not None:
+                return self.guard(func, depth + 1)
+
             # ``admin_required = roles_required("admin")``
             return self.decorator_name(qualified)
 
         return None
+
+    def _function_guards(self, func: cst.FunctionDef, depth: int) -> bool:
+        """Tell whether a function checks the caller itself, through its
+        decorators, or through the dependencies its parameters declare."""
+        if (
+            self.checks(func.body)
+            or self._decorated_auth(func)
+            or self._guarded_wrapper(func)
+            or (_returns_inner(func) and _redirects_to_login(func, ()))
+        ):
+            return True
+        return any(
+            self.dependency(target, depth + 1) == AUTH
+            for target in _depends_targets(func, self.aliases)
+        )
 
     def _decorated_auth(self, func: cst.FunctionDef) -> bool:
         for decorator in func.decorators:
@@ -1046,10 +1061,12 @@ class AuthGuards(FactCollector):
                 "alias": True,
             }
         for name, node in found.classes.items():
-            if not _CLASS_HINT.search(name) and not node.bases:
+            # A callable class serves as ``Depends(ProjectMember())``.
+            call = _call_method(node)
+            if call is None and not _CLASS_HINT.search(name) and not node.bases:
                 continue
 
-            auth = found.class_guards(node)
+            auth = found.guard(name) == AUTH
             guards[f"{module}.{name}"] = {
                 "auth": auth,
                 "bases": found.class_bases(node),
@@ -1057,6 +1074,12 @@ class AuthGuards(FactCollector):
                 "sets": found.sets_permissions(node),
                 "checks": _checking_methods(found, node),
             }
+            if call is not None and not auth:
+                targets = _depends_targets(call, found.aliases)
+                guards[f"{module}.{name}"].update(
+                    deps=_absolute_targets(found, targets),
+                    calls=_project_calls(found, call),
+                )
             preconditions = [] if auth else found.preconditions(node)
             if preconditions:
                 guards[f"{module}.{name}"]["preconditions"] = preconditions
@@ -1067,6 +1090,14 @@ class AuthGuards(FactCollector):
             if verdict == AUTH:
                 guards[f"{module}.{name}"] = {"auth": True, "deps": []}
         return guards or None
+
+
+def _call_method(node: cst.ClassDef) -> cst.FunctionDef | None:
+    """Return the ``__call__`` method a class defines, if any."""
+    for stmt in suite_statements(node.body):
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__call__":
+            return stmt
+    return None
 
 
 def _absolute_targets(
