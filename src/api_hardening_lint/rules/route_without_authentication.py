@@ -1370,6 +1370,7 @@ class AuthWiring(FactCollector):
                 ):
                     middleware = True
         includes.extend(_method_includes(found))
+        includes.extend(i for i in _router_includes(found) if i not in includes)
         value_hooks = [
             {"owner": found.absolute(owner), "values": values}
             for owner, hook in found.value_hooks
@@ -1578,13 +1579,19 @@ def _hook_target(found: _FileAuth, hook: cst.CSTNode) -> str | None:
     return found.absolute(name)
 
 
-def _dependency_auth(found: _FileAuth, call: cst.Call) -> bool:
+def _dependency_auth(
+    found: _FileAuth,
+    call: cst.Call,
+    lists: dict[str, list[cst.BaseExpression]] | None = None,
+) -> bool:
+    """Tell whether the ``dependencies=`` of a router, app or include holds an
+    auth dependency: a list, either branch of ``[...] if switch else []``, or
+    a list of the same scope (``lists``), appended to under an ``if`` or not."""
     arg = keyword(call, "dependencies")
-    if arg is None or not isinstance(arg.value, (cst.List, cst.Tuple)):
+    if arg is None:
         return False
 
-    for element in arg.value.elements:
-        marker = element.value
+    for marker in _dependency_markers(arg.value, lists or {}):
         if not isinstance(marker, cst.Call) or not marker.args:
             continue
 
@@ -1600,6 +1607,94 @@ def _dependency_auth(found: _FileAuth, call: cst.Call) -> bool:
         if text and DEPENDENCY_HINT.search(_last(text)):
             return True
     return False
+
+
+def _dependency_markers(
+    value: cst.BaseExpression, lists: dict[str, list[cst.BaseExpression]]
+) -> list[cst.BaseExpression]:
+    """Return the ``Depends(...)`` markers a ``dependencies=`` value may hold."""
+    if isinstance(value, (cst.List, cst.Tuple)):
+        elements = value.elements
+        return [e.value for e in elements if not isinstance(e, cst.StarredElement)]
+    if isinstance(value, cst.IfExp):
+        return [
+            *_dependency_markers(value.body, lists),
+            *_dependency_markers(value.orelse, lists),
+        ]
+    if isinstance(value, cst.Name):
+        return lists.get(value.value, [])
+    return []
+
+
+def _router_includes(found: _FileAuth) -> list[str]:
+    """Return the routers that a router with auth dependencies includes, in
+    the file's module code and in each of its functions: a factory often builds
+    ``router = APIRouter(dependencies=deps)`` from a list it appends to under a
+    switch, then includes the routers of other modules in it, directly or
+    through an intermediate router."""
+    scopes: list[list[cst.CSTNode]] = [
+        [s for s in found.context.module.body if not isinstance(s, _SCOPES)]
+    ]
+    for node in descendants(found.context.module, (cst.Lambda,)):
+        if isinstance(node, cst.FunctionDef):
+            scopes.append([node.body])
+
+    included: list[str] = []
+    for scope in scopes:
+        lists: dict[str, list[cst.BaseExpression]] = {}
+        routers: dict[str, cst.Call] = {}
+        includes: list[tuple[str, cst.Call]] = []
+        nodes = [n for top in scope for n in descendants(top, _SCOPES)]
+        # Assignments first: the walk does not follow source order.
+        for node in nodes:
+            if not isinstance(node, cst.Assign) or len(node.targets) != 1:
+                continue
+            target = node.targets[0].target
+            value = node.value
+            if not isinstance(target, cst.Name):
+                continue
+            if isinstance(value, (cst.List, cst.Tuple, cst.IfExp)):
+                lists[target.value] = _dependency_markers(value, {})
+            elif isinstance(value, cst.Call) and _last(
+                dotted_name(value.func) or ""
+            ) in ("APIRouter", "FastAPI"):
+                routers[target.value] = value
+        for node in nodes:
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                owner = node.func.value
+                method = node.func.attr.value
+                if isinstance(owner, cst.Name) and owner.value in lists and node.args:
+                    added = node.args[-1].value
+                    if method == "append":
+                        lists[owner.value].append(added)
+                    elif method == "extend":
+                        lists[owner.value].extend(_dependency_markers(added, {}))
+                elif method == "include_router" and node.args:
+                    parent = dotted_name(owner)
+                    if parent:
+                        includes.append((parent, node))
+
+        guarded = {
+            name
+            for name, call in routers.items()
+            if _dependency_auth(found, call, lists)
+        }
+        changed = True
+        while changed:
+            changed = False
+            for parent, call in includes:
+                child = dotted_name(call.args[0].value)
+                if not child or child in guarded:
+                    continue
+                if parent in guarded or _dependency_auth(found, call, lists):
+                    guarded.add(child)
+                    changed = True
+                    if child not in routers:
+                        included.append(found.absolute(child))
+    return included
+
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 def _is_auth_middleware(found: _FileAuth, name: str) -> bool:
