@@ -232,6 +232,9 @@ _WIRING_TEXT = tuple(
         rb"permission_required\(",
         rb"user_passes_test\(",
         rb"staff_member_required\(",
+        # A Flask app, to which a hook of another module may be added.
+        rb"Flask\(",
+        rb"Quart\(",
     )
 )
 _SETTINGS_TEXT = tuple(
@@ -1379,6 +1382,13 @@ class AuthWiring(FactCollector):
         data = {
             "hooks": hooks,
             "value_hooks": value_hooks,
+            # Flask apps made here: a hook another module adds to one, through
+            # ``from shop import app``, guards every blueprint.
+            "apps": [
+                found.absolute(name)
+                for name, cls in context.bindings.instances.items()
+                if _last(cls) in ("Flask", "Quart")
+            ],
             "includes": includes,
             "app_auth": app_auth,
             "middleware": middleware,
@@ -1820,9 +1830,11 @@ def _project(index: ProjectIndex) -> _Project:
     value_hooks: list[dict] = []
     includes: set[str] = set()
     wrapped: set[str] = set()
+    apps: set[str] = set()
     app_auth = middleware = False
     for _, data in index.of(AuthWiring.name):
         hooks.extend(data["hooks"])
+        apps.update(data.get("apps", ()))
         value_hooks.extend(data.get("value_hooks", ()))
         includes.update(data["includes"])
         wrapped.update(data["wrapped"])
@@ -1854,7 +1866,9 @@ def _project(index: ProjectIndex) -> _Project:
         drf_permissions=drf,
         has_settings=bool(settings),
     )
-    project.app_hook = any(h["app"] and _hook_auth(project, h) for h in hooks)
+    project.app_hook = any(
+        (h["app"] or _in(h["owner"], apps)) and _hook_auth(project, h) for h in hooks
+    )
     return project
 
 
