@@ -2554,6 +2554,16 @@ class RouteWithoutAuthentication(Rule):
         if self._project_guard(target) == AUTH:
             return True
 
+        # ``_auth = ServiceAccount(token)``: an instance of a class of another
+        # module, which FastAPI calls.
+        made = (
+            self._file.calls.get(wrapped.value)
+            if isinstance(wrapped, cst.Name)
+            else None
+        )
+        if made is not None and self._project_guard(dotted_name(made.func)) == AUTH:
+            return True
+
         head = target.split(".", 1)[0]
         if self._file.is_local(head) or self._project_guard(target) == NEUTRAL:
             return False
