@@ -75,6 +75,7 @@ PUBLIC_FORMS = frozenset(_FACTS["public"]["forms"])
 UNSAFE_METHODS = frozenset(_FACTS["severity"]["unsafe_methods"])
 SENSITIVE_WORDS = frozenset(_FACTS["severity"]["sensitive_words"])
 _CLIENT_SETTINGS = _FACTS["client_settings"]
+_APP_CONFIGS = _FACTS["app_configs"]
 SIGN_IN_KEY = re.compile(
     r"(?i)(?:^|_)(?:"
     + "|".join(re.escape(word) for word in _CLIENT_SETTINGS["sign_in_words"])
@@ -235,6 +236,8 @@ _WIRING_TEXT = tuple(
         # A Flask app, to which a hook of another module may be added.
         rb"Flask\(",
         rb"Quart\(",
+        # An app configuration wrapping the views of its URLs.
+        _APP_CONFIGS["url_hook"].encode(),
     )
 )
 _SETTINGS_TEXT = tuple(
@@ -1374,6 +1377,7 @@ class AuthWiring(FactCollector):
                     middleware = True
         includes.extend(_method_includes(found))
         includes.extend(i for i in _router_includes(found) if i not in includes)
+        wrapped.extend(_app_config_views(found))
         value_hooks = [
             {"owner": found.absolute(owner), "values": values}
             for owner, hook in found.value_hooks
@@ -1424,6 +1428,96 @@ def _guarded_values(found: _FileAuth, hook: cst.FunctionDef) -> list[str]:
         if key and key not in values:
             values.append(key)
     return values
+
+
+def _app_config_views(found: _FileAuth) -> list[str]:
+    """Return the views that app configuration classes of the file wrap in a
+    permission check as they build their URLs.
+
+    ``get_urls()`` hands its patterns to ``self.post_process_urls()``, which
+    wraps each view in the permissions that ``permissions_map`` gives the URL's
+    name, else in ``default_permissions``; the views are often loaded by name
+    (``self.list_view = get_class("shop.views", "ListView")`` in ``ready()``).
+    """
+    views = []
+    for cls in found.classes.values():
+        methods = [
+            stmt for stmt in cls.body.body if isinstance(stmt, cst.FunctionDef)
+        ]
+        get_urls = next((m for m in methods if m.name.value == "get_urls"), None)
+        if get_urls is None or not any(
+            isinstance(node, cst.Call)
+            and dotted_name(node.func) == "self." + _APP_CONFIGS["url_hook"]
+            for node in descendants(get_urls.body)
+        ):
+            continue
+
+        default = False
+        by_name: dict[str, bool] = {}
+        loaded: dict[str, str] = {}
+        assigns = [
+            small
+            for line in cls.body.body
+            if isinstance(line, cst.SimpleStatementLine)
+            for small in line.body
+        ]
+        assigns.extend(node for m in methods for node in descendants(m.body))
+        for node in assigns:
+            if not isinstance(node, cst.Assign) or len(node.targets) != 1:
+                continue
+
+            name = dotted_name(node.targets[0].target) or ""
+            name = name.removeprefix("self.")
+            if name == _APP_CONFIGS["default"]:
+                default = _grants(node.value)
+            elif name == _APP_CONFIGS["by_name"] and isinstance(node.value, cst.Dict):
+                for element in node.value.elements:
+                    key = string_value(element.key)
+                    if isinstance(element, cst.DictElement) and key:
+                        by_name[key] = _grants(element.value)
+            elif (
+                isinstance(node.value, cst.Call)
+                and _last(dotted_name(node.value.func) or "")
+                in _APP_CONFIGS["loaders"]
+                and len(node.value.args) >= 2
+            ):
+                module = string_value(node.value.args[0].value)
+                view = string_value(node.value.args[1].value)
+                if module and view:
+                    loaded[name] = f"{module}.{view}"
+
+        for call in descendants(get_urls.body):
+            if not isinstance(call, cst.Call) or len(call.args) < 2:
+                continue
+
+            url_name = keyword(call, "name")
+            key = string_value(url_name.value) if url_name else None
+            if key is None or not by_name.get(key, default):
+                continue
+
+            view = call.args[1].value
+            if isinstance(view, cst.Call):
+                view = view.func
+            if isinstance(view, cst.Attribute) and view.attr.value == "as_view":
+                view = view.value
+            target = dotted_name(view) or ""
+            if target.startswith("self."):
+                # A name the loader resolves, matched by its dotted tail.
+                target = loaded.get(target.removeprefix("self."), "")
+            elif target:
+                target = found.absolute(target)
+            if target:
+                views.append(target)
+    return views
+
+
+def _grants(value: cst.BaseExpression) -> bool:
+    """Tell whether a permissions value asks for something: not ``None`` and
+    not an empty list or tuple."""
+    if isinstance(value, cst.Name) and value.value == "None":
+        return False
+
+    return not (isinstance(value, (cst.List, cst.Tuple)) and not value.elements)
 
 
 def _registered_views(found: _FileAuth, call: cst.Call) -> list[str]:
