@@ -66,6 +66,8 @@ CONTAINMENT_FUNCTIONS = frozenset(_VALID["containment_functions"])
 PATH_RESOLVERS = frozenset(_VALID["path_resolvers"])
 EXIT_FUNCTIONS = frozenset(_VALID["exit_functions"])
 MODEL_BASES = frozenset(_VALID["model_bases"])
+ATTRS_DECORATORS = frozenset(_VALID["attrs_decorators"])
+ATTRS_FIELDS = frozenset(_VALID["attrs_fields"])
 VALIDATOR_FUNCTIONS = frozenset(_VALID["functions"])
 VALIDATOR_DECORATORS = frozenset(_VALID["decorators"])
 VALIDATOR_SUFFIXES = tuple(_VALID["class_suffixes"])
@@ -273,6 +275,10 @@ _DIRECT_BASE_TEXT = re.compile(
 _PYDANTIC_DATACLASS_TEXT = re.compile(
     rb"pydantic(?:\.dataclasses|[ \t]+import[^\n]*\bdataclass\b)"
 )
+# An attrs field with a validator.
+_ATTRS_VALIDATOR_TEXT = re.compile(rb"validator[ \t]*=")
+# Stands for the validators of an attrs class among the bases of a class.
+_VALIDATED_ATTRS = "attrs-with-validators"
 # A class on a base of the project named like a model, schema or base class.
 _PROJECT_BASE_TEXT = re.compile(
     rb"class[ \t]+\w+[ \t]*\([ \t]*(?:\w+\.)*\w*(?:Model|Schema|Base)[ \t]*[,)]"
@@ -296,7 +302,12 @@ class ValidatingModels(FactCollector):
     (pydantic, marshmallow...) from ORM models defined in ``models`` modules."""
 
     name = "validating-models"
-    triggers = (_DIRECT_BASE_TEXT, _PYDANTIC_DATACLASS_TEXT, _PROJECT_BASE_TEXT)
+    triggers = (
+        _DIRECT_BASE_TEXT,
+        _PYDANTIC_DATACLASS_TEXT,
+        _PROJECT_BASE_TEXT,
+        _ATTRS_VALIDATOR_TEXT,
+    )
 
     @classmethod
     def wants(cls, source: bytes, path: str) -> bool:
@@ -357,6 +368,8 @@ def _class_bases(
         name = _absolute(context, target, module, local)
         if name in MODEL_BASES:
             found.append(name)
+        elif name in ATTRS_DECORATORS and _attrs_validated(context, node):
+            found.append(_VALIDATED_ATTRS)
     for arg in node.bases:
         value = arg.value
         if isinstance(value, cst.Subscript):
@@ -365,6 +378,26 @@ def _class_bases(
         if name is not None:
             found.append(name)
     return found
+
+
+def _attrs_validated(context: FileContext, node: cst.ClassDef) -> bool:
+    """Tell whether every field of an attrs class declares a validator."""
+    fields = []
+    for line in node.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+
+        for small in line.body:
+            if not isinstance(small, (cst.Assign, cst.AnnAssign)):
+                continue
+
+            value = small.value
+            if not isinstance(value, cst.Call):
+                continue
+
+            if context.qualname(value.func) in ATTRS_FIELDS:
+                fields.append(value)
+    return bool(fields) and all(keyword(call, "validator") for call in fields)
 
 
 def _absolute(
@@ -403,7 +436,12 @@ class _Models:
         seen.add(key)
         # A base the project does not define is not guessed from its name:
         # ORM projects too call their base class ``BaseModel``.
-        return any(base in MODEL_BASES or self.validating(base, seen) for base in bases)
+        return any(
+            base in MODEL_BASES
+            or base == _VALIDATED_ATTRS
+            or self.validating(base, seen)
+            for base in bases
+        )
 
 
 def _find_class(name: str, known: dict, by_last: dict[str, list[str]]) -> list[str]:
