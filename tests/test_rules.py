@@ -264,3 +264,32 @@ def test_a_write_behind_a_form_bound_to_the_body_is_reported_at_low_confidence()
     for line in (25, 36):
         assert findings[line].confidence > Level.LOW
         assert "empty body" not in findings[line].message
+
+
+@pytest.mark.parametrize(
+    ("path", "named"),
+    [
+        ('"/orders"', "POST /orders has no authentication"),
+        ('""', 'POST "" (create_order) has no authentication'),
+    ],
+)
+def test_an_auth_finding_names_the_route_even_at_a_routers_root(path, named):
+    source = f"""\
+from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.post({path})
+def create_order(order: dict):
+    return save(order)
+"""
+    findings = [
+        f
+        for f in analyze_source(
+            "shop/orders.py", source.encode(), Config(root=FIXTURES)
+        ).findings
+        if f.rule_id == "AHL201"
+    ]
+
+    assert [f.message.split(":")[0] for f in findings] == [named]

@@ -2231,7 +2231,13 @@ class RouteWithoutAuthentication(Rule):
 
     def _report_unguarded(self, route: Route, verdict: _Verdict) -> None:
         methods = _method_label(route.methods)
-        where = route.path if route.path is not None else f"view {route.handler_name}"
+        if route.path is None:
+            where = f"view {route.handler_name}"
+        elif not route.path:
+            # ``@router.post("")``: the root of a router mounted elsewhere.
+            where = f'"" ({route.handler_name})'
+        else:
+            where = route.path
         message = (
             f"{methods} {where} has no authentication: "
             + ", ".join(verdict.missing)
