@@ -293,3 +293,44 @@ def create_order(order: dict):
     ]
 
     assert [f.message.split(":")[0] for f in findings] == [named]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "silenced"),
+    [
+        ("/status/*", {"order_status"}),
+        ("/api/orders/status/*", {"order_status"}),
+        ("/api/orders/*", {"order_status", "cancel_order"}),
+        ("cancel_*", {"cancel_order"}),
+        ("/orders/*", set()),
+    ],
+)
+def test_public_routes_match_the_path_as_written_with_its_prefix_or_the_handler(
+    pattern, silenced
+):
+    # Globs meet the path as the decorator writes it, the same path behind the
+    # prefix its router declares in the file, and the handler's name.
+    source = b"""\
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/orders")
+
+
+@router.post("/status/{order_id}")
+def order_status(order_id: int):
+    return load(order_id)
+
+
+@router.post("/{order_id}/cancel")
+def cancel_order(order_id: int):
+    return cancel(order_id)
+"""
+    config = Config(root=FIXTURES, public_routes=(pattern,))
+    handlers = {6: "order_status", 11: "cancel_order"}
+    reported_handlers = {
+        handlers[f.line]
+        for f in analyze_source("shop/orders.py", source, config).findings
+        if f.rule_id == "AHL201"
+    }
+
+    assert reported_handlers == set(handlers.values()) - silenced

@@ -2323,12 +2323,13 @@ class RouteWithoutAuthentication(Rule):
 
     def _is_public(self, route: Route) -> bool:
         patterns = self.context.options.get("public_routes") or ()
-        path = route.path or ""
+        written = route.path or ""
+        path = self._owner_prefix(route) + written
         name = route.handler_name or ""
         for pattern in patterns:
-            if (path and fnmatch.fnmatchcase(path, pattern)) or fnmatch.fnmatchcase(
-                name, pattern
-            ):
+            if any(
+                fnmatch.fnmatchcase(text, pattern) for text in {written, path} if text
+            ) or fnmatch.fnmatchcase(name, pattern):
                 return True
 
         segments = {s.lower() for s in _SEGMENT_NOISE.sub("", path).split("/") if s}
@@ -2347,6 +2348,21 @@ class RouteWithoutAuthentication(Rule):
                 if _last(base) in PUBLIC_VIEWS:
                     return True
         return False
+
+    def _owner_prefix(self, route: Route) -> str:
+        """Return the literal prefix of the router or blueprint that declares
+        the route, when this file makes it: ``APIRouter(prefix="/oauth2")``,
+        ``Blueprint("sso", __name__, url_prefix="/sso")``."""
+        made = self._file.calls.get(route.owner or "")
+        if made is None:
+            return ""
+
+        for name in ("prefix", "url_prefix"):
+            arg = keyword(made, name)
+            value = string_value(arg.value) if arg is not None else None
+            if value:
+                return value.rstrip("/")
+        return ""
 
     def _is_helper(self, route: Route) -> bool:
         """Tell whether a view found by shape is really a base or a helper.
