@@ -823,14 +823,15 @@ class _FileAuth:
                         return True
 
                     # Flask's ``decorators = [login_required]`` on a class view.
-                    if not isinstance(small, cst.Assign):
+                    value = _assigned_value(small)
+                    if value is None:
                         continue
 
-                    if assigned == "decorators" and self._listed_guard(small.value):
+                    if assigned == "decorators" and self._listed_guard(value):
                         return True
 
                     if assigned in DRF_ATTRIBUTES and not _allows_any(
-                        small.value, self.context
+                        value, self.context
                     ):
                         return True
         return False
@@ -937,10 +938,11 @@ class _FileAuth:
                 continue
 
             for small in stmt.body:
+                value = _assigned_value(small)
                 if (
-                    isinstance(small, cst.Assign)
+                    value is not None
                     and _assigned_name(small) == "permission_classes"
-                    and _allows_any(small.value, self.context)
+                    and _allows_any(value, self.context)
                 ):
                     return True
         return False
@@ -1013,6 +1015,16 @@ def _assigned_name(small: cst.BaseSmallStatement) -> str | None:
     elif isinstance(small, cst.AnnAssign):
         target = small.target
     return target.value if isinstance(target, cst.Name) else None
+
+
+def _assigned_value(small: cst.BaseSmallStatement) -> cst.BaseExpression | None:
+    """Return the value a class attribute is given, annotated or not:
+    ``permission_classes: ClassVar[list] = [IsAdminUser]``."""
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        return small.value
+    if isinstance(small, cst.AnnAssign):
+        return small.value
+    return None
 
 
 def _module(path: str) -> str:
