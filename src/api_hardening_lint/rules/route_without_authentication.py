@@ -138,6 +138,9 @@ _PUBLIC_NAME_PAIRS = (
     ("create", "account"),
     ("password", "reminder"),
     ("remind", "password"),
+    # A link mailed with a secret token: the token is the credential.
+    ("confirm", "token"),
+    ("confirm", "email"),
 )
 # A handler this file defines: the rule judges only those, so a ``urls.py`` or
 # a router that registers views of other modules is not parsed for it.
