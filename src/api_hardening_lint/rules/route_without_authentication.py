@@ -241,6 +241,8 @@ _WIRING_TEXT = tuple(
         rb"Quart\(",
         # An app configuration wrapping the views of its URLs.
         _APP_CONFIGS["url_hook"].encode(),
+        # A guarded view, which may hand its request to a helper elsewhere.
+        rb"@[\w.]*_required\b",
     )
 )
 _SETTINGS_TEXT = tuple(
@@ -1393,6 +1395,7 @@ class AuthWiring(FactCollector):
         includes.extend(_method_includes(found))
         includes.extend(i for i in _router_includes(found) if i not in includes)
         wrapped.extend(_app_config_views(found))
+        wrapped.extend(_handed_the_request(found))
         value_hooks = [
             {"owner": found.absolute(owner), "values": values}
             for owner, hook in found.value_hooks
@@ -1524,6 +1527,34 @@ def _app_config_views(found: _FileAuth) -> list[str]:
             if target:
                 views.append(target)
     return views
+
+
+def _handed_the_request(found: _FileAuth) -> list[str]:
+    """Return the functions of other modules to which a guarded view of this
+    file hands its request: ``return bans_view(request, template="bans.html")``
+    under ``@login_required``. Reached through the guard, they are helpers that
+    look like views, not views of their own."""
+    helpers = []
+    for func in found.functions.values():
+        params = func.params.params
+        if not params or not any(
+            found.class_decorator(d.decorator) == AUTH for d in func.decorators
+        ):
+            continue
+
+        request = params[0].name.value
+        for call in descendants(func.body, _FUNCTIONS):
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Name)
+                and call.args
+                and call.args[0].keyword is None
+                and isinstance(call.args[0].value, cst.Name)
+                and call.args[0].value.value == request
+                and call.func.value in found.context.bindings.imports
+            ):
+                helpers.append(found.absolute(call.func.value))
+    return helpers
 
 
 def _grants(value: cst.BaseExpression) -> bool:
