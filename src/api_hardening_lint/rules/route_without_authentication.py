@@ -313,9 +313,11 @@ _REQUESTED_PATHS = frozenset(
 _URL_BUILDING = re.compile(r"(?i)redirect|url|reverse|^format$|^quote|urlencode")
 # Calls that only build an answer, or a link to another route.
 _ANSWERS = re.compile(
-    r"Response$|^jsonify$|^make_response$|^render_template$"
+    r"Response$|^jsonify$|^make_response$|^render_template$|^render$"
     r"|^url_for$|^reverse(_lazy)?$|^url_path_for$"
 )
+# Django's answers that take the request first, to render a template.
+_RENDERS = frozenset({"render", "TemplateResponse"})
 
 AUTH, NEUTRAL, UNKNOWN = "auth", "neutral", "unknown"
 _ENVIRONMENT = frozenset({"environ", "getenv"})
@@ -3105,12 +3107,23 @@ def _is_inert(route: Route) -> bool:
     # spelling; any other name must be a local value built here, so nothing
     # of the request, of storage or of configuration is read.
     nodes = [d for s in (*built, last) for d in descendants(s)]
+    params = handler.params.params
+    request = params[0].name.value if params else None
     spelling: set[int] = set()
     for child in nodes:
         if isinstance(child, cst.Call):
             if not _ANSWERS.search(_last(dotted_name(child.func) or "")):
                 return False
             spelling.update(id(n) for n in (child.func, *descendants(child.func)))
+            # Django's ``render(request, "page.html", {...})`` needs the
+            # request to render at all; it reads nothing of what was sent.
+            first = child.args[0].value if child.args else None
+            if (
+                _last(dotted_name(child.func) or "") in _RENDERS
+                and isinstance(first, cst.Name)
+                and first.value == request
+            ):
+                spelling.add(id(first))
         elif isinstance(child, cst.Arg) and child.keyword is not None:
             spelling.add(id(child.keyword))
         elif isinstance(child, cst.Attribute):
