@@ -1784,6 +1784,18 @@ def _router_includes(found: _FileAuth) -> list[str]:
     ``router = APIRouter(dependencies=deps)`` from a list it appends to under a
     switch, then includes the routers of other modules in it, directly or
     through an intermediate router."""
+    return _read_router_scopes(found)[0]
+
+
+def _factory_routes(found: _FileAuth) -> set[int]:
+    """Return the ids of the handlers that a factory declares on a router it
+    builds with auth dependencies, read as :func:`_router_includes` reads them:
+    ``router = APIRouter(dependencies=deps)``, then ``@router.post(...)``
+    inside the same function."""
+    return _read_router_scopes(found)[1]
+
+
+def _read_router_scopes(found: _FileAuth) -> tuple[list[str], set[int]]:
     scopes: list[list[cst.CSTNode]] = [
         [s for s in found.context.module.body if not isinstance(s, _SCOPES)]
     ]
@@ -1792,6 +1804,7 @@ def _router_includes(found: _FileAuth) -> list[str]:
             scopes.append([node.body])
 
     included: list[str] = []
+    handlers: set[int] = set()
     for scope in scopes:
         lists: dict[str, list[cst.BaseExpression]] = {}
         routers: dict[str, cst.Call] = {}
@@ -1807,6 +1820,11 @@ def _router_includes(found: _FileAuth) -> list[str]:
                 continue
             if isinstance(value, (cst.List, cst.Tuple, cst.IfExp)):
                 lists[target.value] = _dependency_markers(value, {})
+            elif isinstance(value, cst.Call) and dotted_name(value.func) == "list":
+                # ``deps = list(shared)``: a copy to append to.
+                copied = value.args[0].value if value.args else None
+                markers = _dependency_markers(copied, lists) if copied else []
+                lists[target.value] = list(markers)
             elif isinstance(value, cst.Call) and _last(
                 dotted_name(value.func) or ""
             ) in ("APIRouter", "FastAPI"):
@@ -1831,6 +1849,11 @@ def _router_includes(found: _FileAuth) -> list[str]:
             for name, call in routers.items()
             if _dependency_auth(found, call, lists)
         }
+        for node in nodes:
+            if isinstance(node, cst.FunctionDef) and any(
+                _decorator_owner(d.decorator) in guarded for d in node.decorators
+            ):
+                handlers.add(id(node))
         changed = True
         while changed:
             changed = False
@@ -1843,7 +1866,17 @@ def _router_includes(found: _FileAuth) -> list[str]:
                     changed = True
                     if child not in routers:
                         included.append(found.absolute(child))
-    return included
+    return included, handlers
+
+
+def _decorator_owner(expr: cst.BaseExpression) -> str | None:
+    """Return the object a route decorator is called on: ``router`` for
+    ``@router.post("/x")``."""
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    if isinstance(expr, cst.Attribute):
+        return dotted_name(expr.value)
+    return None
 
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
@@ -2190,6 +2223,7 @@ class RouteWithoutAuthentication(Rule):
 
         self._file = _FileAuth.read(self.context)
         self._visiting: set[int] = set()
+        self._factory_routes: set[int] | None = None
         seen: set[int] = set()
         judged = 0
         unguarded: list[tuple[Route, _Verdict]] = []
@@ -2684,6 +2718,12 @@ class RouteWithoutAuthentication(Rule):
             return
 
         if route.owner and self.ask("included", self._file.absolute(route.owner)):
+            verdict.protected = True
+            return
+
+        if self._factory_routes is None:
+            self._factory_routes = _factory_routes(self._file)
+        if id(route.handler) in self._factory_routes:
             verdict.protected = True
             return
 
