@@ -313,7 +313,7 @@ _REQUESTED_PATHS = frozenset(
 _URL_BUILDING = re.compile(r"(?i)redirect|url|reverse|^format$|^quote|urlencode")
 # Calls that only build an answer, or a link to another route.
 _ANSWERS = re.compile(
-    r"Response$|^jsonify$|^make_response$|^render_template$|^render$"
+    r"Response$|^jsonify$|^make_response$|^render_template$"
     r"|^url_for$|^reverse(_lazy)?$|^url_path_for$"
 )
 # Django's answers that take the request first, to render a template.
@@ -3152,18 +3152,19 @@ def _is_inert(route: Route) -> bool:
     spelling: set[int] = set()
     for child in nodes:
         if isinstance(child, cst.Call):
-            if not _ANSWERS.search(_last(dotted_name(child.func) or "")):
-                return False
-            spelling.update(id(n) for n in (child.func, *descendants(child.func)))
+            called = _last(dotted_name(child.func) or "")
             # Django's ``render(request, "page.html", {...})`` needs the
             # request to render at all; it reads nothing of what was sent.
             first = child.args[0].value if child.args else None
             if (
-                _last(dotted_name(child.func) or "") in _RENDERS
+                called in _RENDERS
                 and isinstance(first, cst.Name)
                 and first.value == request
             ):
                 spelling.add(id(first))
+            elif not _ANSWERS.search(called):
+                return False
+            spelling.update(id(n) for n in (child.func, *descendants(child.func)))
         elif isinstance(child, cst.Arg) and child.keyword is not None:
             spelling.add(id(child.keyword))
         elif isinstance(child, cst.Attribute):
