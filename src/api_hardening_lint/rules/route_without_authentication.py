@@ -123,6 +123,8 @@ _PUBLIC_NAME_WORDS = frozenset(
         "otp",
         "totp",
         "recover",
+        # A view named for visitors without an account: ``AnonymousOrderFormView``.
+        "anonymous",
         # Stateless helpers that compute an answer from what they are sent.
         "decode",
         "conversion",
