@@ -243,8 +243,10 @@ _WIRING_TEXT = tuple(
         rb"Quart\(",
         # An app configuration wrapping the views of its URLs.
         _APP_CONFIGS["url_hook"].encode(),
-        # A guarded view, which may hand its request to a helper elsewhere.
+        # A view handing its request to a helper of another module, guarded
+        # or not.
         rb"@[\w.]*_required\b",
+        rb"return \w+\(request\b",
     )
 )
 _SETTINGS_TEXT = tuple(
@@ -1399,7 +1401,7 @@ class AuthWiring(FactCollector):
         includes.extend(_method_includes(found))
         includes.extend(i for i in _router_includes(found) if i not in includes)
         wrapped.extend(_app_config_views(found))
-        wrapped.extend(_handed_the_request(found))
+        guarded_callers, open_callers = _handed_the_request(found)
         value_hooks = [
             {"owner": found.absolute(owner), "values": values}
             for owner, hook in found.value_hooks
@@ -1419,6 +1421,8 @@ class AuthWiring(FactCollector):
             "app_auth": app_auth,
             "middleware": middleware,
             "wrapped": wrapped,
+            "handed": guarded_callers,
+            "handed_open": open_callers,
         }
         return data if any(data.values()) else None
 
@@ -1533,19 +1537,25 @@ def _app_config_views(found: _FileAuth) -> list[str]:
     return views
 
 
-def _handed_the_request(found: _FileAuth) -> list[str]:
-    """Return the functions of other modules to which a guarded view of this
-    file hands its request: ``return bans_view(request, template="bans.html")``
-    under ``@login_required``. Reached through the guard, they are helpers that
-    look like views, not views of their own."""
-    helpers = []
+def _handed_the_request(found: _FileAuth) -> tuple[list[str], list[str]]:
+    """Return the functions of other modules to which the views of this file
+    hand their request, first for guarded views, then for the others:
+    ``return bans_view(request, template="bans.html")`` under
+    ``@login_required``. A function only guarded views hand the request to is a
+    helper reached through their guards, not a view of its own."""
+    guarded: list[str] = []
+    unguarded: list[str] = []
+    top = {id(stmt) for stmt in found.context.module.body}
     for func in found.functions.values():
         params = func.params.params
-        if not params or not any(
-            found.class_decorator(d.decorator) == AUTH for d in func.decorators
-        ):
+        if not params or id(func) not in top:
             continue
 
+        helpers = (
+            guarded
+            if any(found.class_decorator(d.decorator) == AUTH for d in func.decorators)
+            else unguarded
+        )
         request = params[0].name.value
         for call in descendants(func.body, _FUNCTIONS):
             if (
@@ -1558,7 +1568,7 @@ def _handed_the_request(found: _FileAuth) -> list[str]:
                 and call.func.value in found.context.bindings.imports
             ):
                 helpers.append(found.absolute(call.func.value))
-    return helpers
+    return guarded, unguarded
 
 
 def _grants(value: cst.BaseExpression) -> bool:
@@ -2009,14 +2019,20 @@ def _project(index: ProjectIndex) -> _Project:
     wrapped: set[str] = set()
     apps: set[str] = set()
     app_auth = middleware = False
+    handed: set[str] = set()
+    handed_open: set[str] = set()
     for _, data in index.of(AuthWiring.name):
         hooks.extend(data["hooks"])
+        handed.update(data.get("handed", ()))
+        handed_open.update(data.get("handed_open", ()))
         apps.update(data.get("apps", ()))
         value_hooks.extend(data.get("value_hooks", ()))
         includes.update(data["includes"])
         wrapped.update(data["wrapped"])
         app_auth = app_auth or data["app_auth"]
         middleware = middleware or data["middleware"]
+    # A helper some view hands its request to without a guard is a view too.
+    wrapped.update(handed - handed_open)
     settings = [data for _, data in index.of(AuthSettings.name)]
     drf = None
     for data in settings:
