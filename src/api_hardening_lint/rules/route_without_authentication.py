@@ -1551,11 +1551,7 @@ def _handed_the_request(found: _FileAuth) -> tuple[list[str], list[str]]:
         if not params or id(func) not in top:
             continue
 
-        helpers = (
-            guarded
-            if any(found.class_decorator(d.decorator) == AUTH for d in func.decorators)
-            else unguarded
-        )
+        helpers = guarded if found._method_decorated(func) else unguarded
         request = params[0].name.value
         for call in descendants(func.body, _FUNCTIONS):
             if (
