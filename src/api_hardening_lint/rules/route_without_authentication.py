@@ -795,6 +795,18 @@ class _FileAuth:
 
         return None
 
+    def lenient_scheme(self, target: cst.BaseExpression) -> bool:
+        """Tell whether ``target`` is a security scheme that lets requests
+        without credentials through, made here or in the ``Depends(...)``."""
+        call = target
+        if isinstance(target, cst.Name):
+            call = self.calls.get(target.value)
+        if not isinstance(call, cst.Call):
+            return False
+
+        name = self.context.qualname(call.func) or dotted_name(call.func) or ""
+        return (name in SCHEMES or _last(name) in SCHEME_NAMES) and _lenient(call)
+
     def class_guards(self, node: cst.ClassDef) -> bool:
         """Tell whether a class's own body or decorators restrict its callers."""
         for decorator in node.decorators:
@@ -1026,6 +1038,18 @@ def _assigned_name(small: cst.BaseSmallStatement) -> str | None:
     elif isinstance(small, cst.AnnAssign):
         target = small.target
     return target.value if isinstance(target, cst.Name) else None
+
+
+def _lenient(scheme: cst.Call) -> bool:
+    """Tell whether a security scheme is made with ``auto_error=False``: it
+    then lets a request without credentials through, handing the route None,
+    and guards nothing unless the code checks that value."""
+    arg = keyword(scheme, "auto_error")
+    return (
+        arg is not None
+        and isinstance(arg.value, cst.Name)
+        and arg.value.value == "False"
+    )
 
 
 def _assigned_value(small: cst.BaseSmallStatement) -> cst.BaseExpression | None:
@@ -1760,6 +1784,8 @@ def _dependency_auth(
             return True
 
         target = marker.args[0].value
+        if found.lenient_scheme(target):
+            continue
         if found.dependency(target) == AUTH:
             return True
 
@@ -2721,7 +2747,10 @@ class RouteWithoutAuthentication(Rule):
             return
 
         for dep in route.dependencies:
-            if dep.kind == "security" or self._dependency_auth(dep.target, dep.node):
+            security = dep.kind == "security" and not (
+                dep.node.args and self._file.lenient_scheme(dep.node.args[0].value)
+            )
+            if security or self._dependency_auth(dep.target, dep.node):
                 verdict.protected = True
                 return
 
@@ -2757,6 +2786,11 @@ class RouteWithoutAuthentication(Rule):
             return False
 
         wrapped = node.args[0].value if node.args else None
+        # A scheme made with ``auto_error=False`` on the route itself lets
+        # anonymous requests in; a project dependency may still check its value.
+        if wrapped is not None and self._file.lenient_scheme(wrapped):
+            return False
+
         if wrapped is not None and self._file.dependency(wrapped) == AUTH:
             return True
 
