@@ -118,6 +118,7 @@ _PUBLIC_NAME_WORDS = frozenset(
         "redoc",
         "search",
         "auth",
+        "authenticate",
         "social",
         "mfa",
         "otp",
@@ -247,6 +248,8 @@ _WIRING_TEXT = tuple(
         # or not.
         rb"@[\w.]*_required\b",
         rb"return \w+\(request\b",
+        # URL patterns wrapped, each, in a guard by a helper.
+        rb"decorat\w*\(",
     )
 )
 _SETTINGS_TEXT = tuple(
@@ -729,9 +732,18 @@ class _FileAuth:
             or (_returns_inner(func) and _redirects_to_login(func, ()))
         ):
             return True
-        return any(
+
+        if any(
             self.dependency(target, depth + 1) == AUTH
             for target in _depends_targets(func, self.aliases)
+        ):
+            return True
+
+        # A dependency factory, ``Depends(requires_authenticated())``: FastAPI
+        # calls the function it returns, whose parameters may authenticate.
+        return depth < 6 and any(
+            not stmt.decorators and self._function_guards(stmt, depth + 1)
+            for stmt in _returned_functions(func)
         )
 
     def _decorated_auth(self, func: cst.FunctionDef) -> bool:
@@ -945,14 +957,17 @@ class _FileAuth:
         if not isinstance(value, (cst.List, cst.Tuple)):
             return False
 
-        for element in value.elements:
-            expr = element.value
-            verdict = self.class_decorator(expr)
-            func = expr.func if isinstance(expr, cst.Call) else expr
-            name = dotted_name(func) or ""
-            if verdict == AUTH or (verdict is None and DECORATOR_HINT.search(name)):
-                return True
-        return False
+        return any(self.guard_decorator(element.value) for element in value.elements)
+
+    def guard_decorator(self, expr: cst.BaseExpression) -> bool:
+        """Tell whether a decorator given as a value guards access, by what
+        is known of it or, when nothing is, by its name."""
+        verdict = self.class_decorator(expr)
+        func = expr.func if isinstance(expr, cst.Call) else expr
+        name = dotted_name(func) or ""
+        if verdict is None:
+            return bool(DECORATOR_HINT.search(name))
+        return verdict == AUTH
 
     def allows_any(self, node: cst.ClassDef) -> bool:
         """Tell whether a class sets ``permission_classes`` to ``AllowAny`` only."""
@@ -1291,10 +1306,16 @@ def _returns_here(arg: cst.Arg) -> bool:
 def _returns_inner(func: cst.FunctionDef) -> bool:
     """Tell whether a function defines another one and returns it, as a
     decorator does."""
-    inner = set()
+    return bool(_returned_functions(func))
+
+
+def _returned_functions(func: cst.FunctionDef) -> list[cst.FunctionDef]:
+    """Return the functions that ``func`` defines in its body and returns."""
+    inner: dict[str, cst.FunctionDef] = {}
+    returned = []
     for stmt in suite_statements(func.body):
         if isinstance(stmt, cst.FunctionDef):
-            inner.add(stmt.name.value)
+            inner[stmt.name.value] = stmt
         elif isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if (
@@ -1302,8 +1323,8 @@ def _returns_inner(func: cst.FunctionDef) -> bool:
                     and isinstance(small.value, cst.Name)
                     and small.value.value in inner
                 ):
-                    return True
-    return False
+                    returned.append(inner[small.value.value])
+    return returned
 
 
 def _local_imports(func: cst.FunctionDef) -> Bindings:
@@ -1425,6 +1446,7 @@ class AuthWiring(FactCollector):
         includes.extend(_method_includes(found))
         includes.extend(i for i in _router_includes(found) if i not in includes)
         wrapped.extend(_app_config_views(found))
+        wrapped.extend(_decorated_patterns(found))
         guarded_callers, open_callers = _handed_the_request(found)
         value_hooks = [
             {"owner": found.absolute(owner), "values": values}
@@ -1561,6 +1583,52 @@ def _app_config_views(found: _FileAuth) -> list[str]:
     return views
 
 
+def _decorated_patterns(found: _FileAuth) -> list[str]:
+    """Return the views of URL pattern lists that a helper wraps, each, in a
+    guard: ``urlpatterns = decorate_urlpatterns(urlpatterns, require_admin)``,
+    as Wagtail's admin does."""
+    lists: dict[str, list[cst.BaseExpression]] = {}
+    wrapped_lists: list[str] = []
+    for small in found.statements:
+        target = None
+        if isinstance(small, (cst.Assign, cst.AugAssign)):
+            targets = small.targets if isinstance(small, cst.Assign) else [small]
+            if len(targets) == 1 and isinstance(targets[0].target, cst.Name):
+                target = targets[0].target.value
+        if target is None:
+            continue
+
+        value = small.value
+        if isinstance(value, (cst.List, cst.Tuple)):
+            lists.setdefault(target, []).extend(e.value for e in value.elements)
+        elif (
+            isinstance(value, cst.Call)
+            and "decorat" in _last(dotted_name(value.func) or "")
+            and any(
+                isinstance(a.value, cst.Name) and a.value.value == target
+                for a in value.args
+            )
+            and any(found.guard_decorator(a.value) for a in value.args)
+        ):
+            wrapped_lists.append(target)
+
+    views = []
+    for name in wrapped_lists:
+        for pattern in lists.get(name, ()):
+            if not isinstance(pattern, cst.Call) or len(pattern.args) < 2:
+                continue
+
+            view = pattern.args[1].value
+            if isinstance(view, cst.Call):
+                view = view.func
+            if isinstance(view, cst.Attribute) and view.attr.value == "as_view":
+                view = view.value
+            target = dotted_name(view)
+            if target:
+                views.append(found.absolute(target))
+    return views
+
+
 def _handed_the_request(found: _FileAuth) -> tuple[list[str], list[str]]:
     """Return the functions of other modules to which the views of this file
     hand their request, first for guarded views, then for the others:
@@ -1672,11 +1740,17 @@ def _method_includes(found: _FileAuth) -> list[str]:
     return includes
 
 
-def _authenticates(node: cst.CSTNode) -> bool:
-    """Tell whether a middleware looks at a credential; a 403 alone may come
-    from an IP block list, which guards no route."""
-    for child in descendants(node, _FUNCTIONS):
-        if _is_check(child) and not _is_refusal_only(child):
+def _authenticates(*bodies: cst.CSTNode) -> bool:
+    """Tell whether a middleware, in one of its bodies, looks at a credential
+    and can turn the request away. A 403 alone may come from an IP block list,
+    and a look at the token alone from code that only refreshes it: neither
+    guards a route."""
+    looks = refuses = False
+    children = (c for body in bodies for c in descendants(body, _FUNCTIONS))
+    for child in children:
+        looks = looks or (_is_check(child) and not _is_refusal_only(child))
+        refuses = refuses or _is_refusal(child)
+        if looks and refuses:
             return True
     return False
 
@@ -1859,9 +1933,7 @@ def _read_router_scopes(found: _FileAuth) -> tuple[list[str], set[int]]:
                 copied = value.args[0].value if value.args else None
                 markers = _dependency_markers(copied, lists) if copied else []
                 lists[target.value] = list(markers)
-            elif isinstance(value, cst.Call) and _last(
-                dotted_name(value.func) or ""
-            ) in ("APIRouter", "FastAPI"):
+            elif isinstance(value, cst.Call) and _makes_router(value):
                 routers[target.value] = value
         for node in nodes:
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
@@ -1903,6 +1975,14 @@ def _read_router_scopes(found: _FileAuth) -> tuple[list[str], set[int]]:
     return included, handlers
 
 
+def _makes_router(call: cst.Call) -> bool:
+    """Tell whether a call makes an app or a router: ``FastAPI()``,
+    ``APIRouter()``, or a router class built on it (cadwyn's
+    ``VersionedAPIRouter``)."""
+    last = _last(dotted_name(call.func) or "")
+    return last == "FastAPI" or last.endswith("Router")
+
+
 def _decorator_owner(expr: cst.BaseExpression) -> str | None:
     """Return the object a route decorator is called on: ``router`` for
     ``@router.post("/x")``."""
@@ -1922,13 +2002,16 @@ def _is_auth_middleware(found: _FileAuth, name: str) -> bool:
 
     # A middleware guards every route of the app, so a refusal alone is not
     # enough: a 403 for uploads off the allowed paths checks requests, not
-    # callers. It must look at a credential, as a function middleware must.
+    # callers. It must look at a credential and be able to refuse, as a
+    # function middleware must.
     if found.is_local(name):
         node = found.classes.get(name)
-        return node is not None and any(
-            _authenticates(s.body)
-            for s in suite_statements(node.body)
-            if isinstance(s, cst.FunctionDef)
+        if node is None:
+            return False
+
+        methods = suite_statements(node.body)
+        return _authenticates(
+            *(s.body for s in methods if isinstance(s, cst.FunctionDef))
         )
 
     return bool(re.search(r"(?i)auth|login|token|apikey|api_key", _last(name)))
