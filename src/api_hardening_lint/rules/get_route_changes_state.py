@@ -963,6 +963,8 @@ class GetRouteChangesState(Rule):
         if method in QUERY_WRITES and _is_query(receiver):
             if method.endswith("update") and _only_bookkeeping_keywords(call):
                 return None
+            if method.endswith("create") and _records_a_visit(call):
+                return None
             return _Write(call, label, DATABASE)
 
         if method in INSTANCE_WRITES and not _positional(call):
@@ -1409,6 +1411,35 @@ def _only_bookkeeping_keywords(call: cst.Call) -> bool:
         and len(names) == len(call.args)
         and all(_is_bookkeeping_field(name) for name in names)
     )
+
+
+def _records_a_visit(call: cst.Call) -> bool:
+    """Tell whether a ``create(...)`` records a visit: it sets a bookkeeping
+    field (``last_seen_at=now()``) and otherwise only names who and what,
+    objects already in hand (``user=request.user, page=page``), as a record
+    of who has a page open does."""
+    keywords = [arg for arg in call.args if arg.keyword is not None]
+    if len(keywords) != len(call.args) or not any(
+        _is_bookkeeping_field(arg.keyword.value) for arg in keywords
+    ):
+        return False
+
+    for arg in keywords:
+        if _is_bookkeeping_field(arg.keyword.value):
+            continue
+
+        value = arg.value
+        if not isinstance(value, (cst.Name, cst.Attribute)) or (
+            isinstance(value, cst.Name) and value.value in ("True", "False", "None")
+        ):
+            return False
+
+        # Of the request, only the user is an object in hand.
+        text = dotted_name(value) or ""
+        head = text.removeprefix("self.").split(".")[0]
+        if head == "request" and text.removeprefix("self.") != "request.user":
+            return False
+    return True
 
 
 def _only_bookkeeping_fields(node: cst.BaseExpression) -> bool:
