@@ -1745,6 +1745,9 @@ def _authenticates(*bodies: cst.CSTNode) -> bool:
     and can turn the request away. A 403 alone may come from an IP block list,
     and a look at the token alone from code that only refreshes it: neither
     guards a route."""
+    if any(_only_some_paths(body) for body in bodies):
+        return False
+
     looks = refuses = False
     children = (c for body in bodies for c in descendants(body, _FUNCTIONS))
     for child in children:
@@ -1752,6 +1755,58 @@ def _authenticates(*bodies: cst.CSTNode) -> bool:
         refuses = refuses or _is_refusal(child)
         if looks and refuses:
             return True
+    return False
+
+
+def _only_some_paths(body: cst.CSTNode) -> bool:
+    """Tell whether a middleware lets every request through but those to some
+    paths: ``if route_path != "/upload": return await self.app(...)``. A
+    negative test of the path scopes the middleware to those paths; a positive
+    one (``if path in PUBLIC: return await call_next(request)``) exempts them
+    and leaves the rest guarded."""
+    for node in suite_statements(body):
+        if not isinstance(node, cst.If) or not _passes_on(node.body):
+            continue
+
+        test = node.test
+        negative = (
+            isinstance(test, cst.UnaryOperation)
+            and isinstance(test.operator, cst.Not)
+        ) or (
+            isinstance(test, cst.Comparison)
+            and any(
+                isinstance(c.operator, (cst.NotEqual, cst.NotIn))
+                for c in test.comparisons
+            )
+        )
+        mentions_path = any(_names_path(n) for n in descendants(test))
+        if negative and mentions_path:
+            return True
+    return False
+
+
+def _names_path(node: cst.CSTNode) -> bool:
+    """Tell whether a node names a request path: ``route_path``,
+    ``request.url.path``, ``scope["path"]``."""
+    if isinstance(node, cst.Name):
+        return "path" in node.value
+    if isinstance(node, cst.SimpleString):
+        return string_value(node) == "path"
+    return False
+
+
+def _passes_on(block: cst.BaseSuite) -> bool:
+    """Tell whether a block hands the request on: ``return await
+    call_next(request)``, ``return await self.app(scope, receive, send)``."""
+    for node in descendants(block, _FUNCTIONS):
+        if isinstance(node, cst.Return) and node.value is not None:
+            value = node.value
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Call):
+                name = dotted_name(value.func) or ""
+                if name in ("call_next", "self.app", "self.get_response"):
+                    return True
     return False
 
 
