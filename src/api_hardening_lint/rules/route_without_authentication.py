@@ -1567,12 +1567,7 @@ def _app_config_views(found: _FileAuth) -> list[str]:
             if key is None or not by_name.get(key, default):
                 continue
 
-            view = call.args[1].value
-            if isinstance(view, cst.Call):
-                view = view.func
-            if isinstance(view, cst.Attribute) and view.attr.value == "as_view":
-                view = view.value
-            target = dotted_name(view) or ""
+            target = _pattern_view(call)
             if target.startswith("self."):
                 # A name the loader resolves, matched by its dotted tail.
                 target = loaded.get(target.removeprefix("self."), "")
@@ -1618,15 +1613,22 @@ def _decorated_patterns(found: _FileAuth) -> list[str]:
             if not isinstance(pattern, cst.Call) or len(pattern.args) < 2:
                 continue
 
-            view = pattern.args[1].value
-            if isinstance(view, cst.Call):
-                view = view.func
-            if isinstance(view, cst.Attribute) and view.attr.value == "as_view":
-                view = view.value
-            target = dotted_name(view)
+            target = _pattern_view(pattern)
             if target:
                 views.append(found.absolute(target))
     return views
+
+
+def _pattern_view(pattern: cst.Call) -> str:
+    """Return the dotted name of the view a URL pattern routes to:
+    ``path("x/", views.ListView.as_view(), name="x")`` gives
+    ``views.ListView``; empty when it is not a name."""
+    view = pattern.args[1].value
+    if isinstance(view, cst.Call):
+        view = view.func
+    if isinstance(view, cst.Attribute) and view.attr.value == "as_view":
+        view = view.value
+    return dotted_name(view) or ""
 
 
 def _handed_the_request(found: _FileAuth) -> tuple[list[str], list[str]]:
