@@ -1961,6 +1961,15 @@ def _factory_routes(found: _FileAuth) -> set[int]:
 
 
 def _read_router_scopes(found: _FileAuth) -> tuple[list[str], set[int]]:
+    """Read the routers of each scope once per file, for the wiring collector
+    and for the rule."""
+    memo = found.context.memo
+    if "router-scopes" not in memo:
+        memo["router-scopes"] = _router_scopes(found)
+    return memo["router-scopes"]
+
+
+def _router_scopes(found: _FileAuth) -> tuple[list[str], set[int]]:
     scopes: list[list[cst.CSTNode]] = [
         [s for s in found.context.module.body if not isinstance(s, _SCOPES)]
     ]
@@ -2403,7 +2412,6 @@ class RouteWithoutAuthentication(Rule):
 
         self._file = _FileAuth.read(self.context)
         self._visiting: set[int] = set()
-        self._factory_routes: set[int] | None = None
         seen: set[int] = set()
         judged = 0
         unguarded: list[tuple[Route, _Verdict]] = []
@@ -2904,9 +2912,7 @@ class RouteWithoutAuthentication(Rule):
             verdict.protected = True
             return
 
-        if self._factory_routes is None:
-            self._factory_routes = _factory_routes(self._file)
-        if id(route.handler) in self._factory_routes:
+        if id(route.handler) in _factory_routes(self._file):
             verdict.protected = True
             return
 

@@ -381,8 +381,13 @@ def _class_bases(
 
 
 def _attrs_validated(context: FileContext, node: cst.ClassDef) -> bool:
-    """Tell whether every field of an attrs class declares a validator."""
-    fields = []
+    """Tell whether every field of an attrs class declares a validator.
+
+    Fields are the ``attrib()``/``field()`` assignments and, as ``define``
+    makes them, the annotated names; an annotated name with a plain default or
+    none (``note: str = ""``) is a field nothing checks.
+    """
+    fields = 0
     for line in node.body.body:
         if not isinstance(line, cst.SimpleStatementLine):
             continue
@@ -392,12 +397,23 @@ def _attrs_validated(context: FileContext, node: cst.ClassDef) -> bool:
                 continue
 
             value = small.value
-            if not isinstance(value, cst.Call):
-                continue
+            annotated = isinstance(small, cst.AnnAssign) and not _is_class_var(small)
+            if isinstance(value, cst.Call) and (
+                context.qualname(value.func) in ATTRS_FIELDS
+            ):
+                if not keyword(value, "validator"):
+                    return False
+                fields += 1
+            elif annotated:
+                return False
+    return fields > 0
 
-            if context.qualname(value.func) in ATTRS_FIELDS:
-                fields.append(value)
-    return bool(fields) and all(keyword(call, "validator") for call in fields)
+
+def _is_class_var(small: cst.AnnAssign) -> bool:
+    annotation = small.annotation.annotation
+    if isinstance(annotation, cst.Subscript):
+        annotation = annotation.value
+    return (dotted_name(annotation) or "").rpartition(".")[2] == "ClassVar"
 
 
 def _absolute(
