@@ -1086,7 +1086,7 @@ def _module(path: str) -> str:
 
 def _read_for_facts(context: FileContext) -> _FileAuth:
     """Read a file once for all the collectors, which run one after another
-    before the traversal."""
+    before the traversal, and for the rule after it."""
     found = context.memo.get("auth")
     if found is None:
         found = context.memo["auth"] = _FileAuth.read(context)
@@ -2410,7 +2410,7 @@ class RouteWithoutAuthentication(Rule):
         if not routes:
             return
 
-        self._file = _FileAuth.read(self.context)
+        self._file = _read_for_facts(self.context)
         self._visiting: set[int] = set()
         seen: set[int] = set()
         judged = 0
